@@ -1,0 +1,248 @@
+#include "common/base/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+namespace backtrace::io {
+
+File::File(File&& other) noexcept
+    : descriptor_(other.descriptor_), path_(std::move(other.path_)) {
+  other.descriptor_ = -1;
+}
+
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (descriptor_ >= 0) ::close(descriptor_);
+    descriptor_ = other.descriptor_;
+    path_ = std::move(other.path_);
+    other.descriptor_ = -1;
+  }
+  return *this;
+}
+
+File::~File() {
+  if (descriptor_ >= 0) ::close(descriptor_);
+}
+
+Status File::Close() {
+  if (descriptor_ < 0) return Status::Ok();
+  int result = ::close(descriptor_);
+  descriptor_ = -1;
+  if (result != 0) return Status::FromErrno(errno, "close " + path_);
+  return Status::Ok();
+}
+
+Result<File> OpenFile(const std::string& path, int flags, mode_t mode) {
+  int descriptor;
+  do {
+    descriptor = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  } while (descriptor < 0 && errno == EINTR);
+  if (descriptor < 0) return Status::FromErrno(errno, "open " + path);
+  return File(descriptor, path);
+}
+
+Status WriteAll(const File& file, const void* data, size_t size) {
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  while (size > 0) {
+    ssize_t written = ::write(file.descriptor(), bytes, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write " + file.path());
+    }
+    bytes += written;
+    size -= static_cast<size_t>(written);
+  }
+  return Status::Ok();
+}
+
+Status WriteAllAt(const File& file, uint64_t offset, const void* data, size_t size) {
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  while (size > 0) {
+    ssize_t written = ::pwrite(file.descriptor(), bytes, size, static_cast<off_t>(offset));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write " + file.path());
+    }
+    bytes += written;
+    offset += static_cast<uint64_t>(written);
+    size -= static_cast<size_t>(written);
+  }
+  return Status::Ok();
+}
+
+Status ReadAt(const File& file, uint64_t offset, void* buffer, size_t size, size_t* bytes_read) {
+  auto* bytes = static_cast<uint8_t*>(buffer);
+  size_t total = 0;
+  while (total < size) {
+    ssize_t got = ::pread(file.descriptor(), bytes + total, size - total,
+                          static_cast<off_t>(offset + total));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "read " + file.path());
+    }
+    if (got == 0) break;
+    total += static_cast<size_t>(got);
+  }
+  *bytes_read = total;
+  return Status::Ok();
+}
+
+Status SyncData(const File& file) {
+  if (::fdatasync(file.descriptor()) != 0) {
+    return Status::FromErrno(errno, "fdatasync " + file.path());
+  }
+  return Status::Ok();
+}
+
+Status SyncAll(const File& file) {
+  if (::fsync(file.descriptor()) != 0) return Status::FromErrno(errno, "fsync " + file.path());
+  return Status::Ok();
+}
+
+Status SyncDirectory(const std::string& path) {
+  ASSIGN_OR_RETURN(File directory, OpenFile(path, O_RDONLY | O_DIRECTORY));
+  if (::fsync(directory.descriptor()) != 0) {
+    return Status::FromErrno(errno, "fsync directory " + path);
+  }
+  return directory.Close();
+}
+
+Result<uint64_t> FileSize(const File& file) {
+  struct stat info;
+  if (::fstat(file.descriptor(), &info) != 0) return Status::FromErrno(errno, "stat " + file.path());
+  return static_cast<uint64_t>(info.st_size);
+}
+
+Status Truncate(const File& file, uint64_t size) {
+  if (::ftruncate(file.descriptor(), static_cast<off_t>(size)) != 0) {
+    return Status::FromErrno(errno, "truncate " + file.path());
+  }
+  return Status::Ok();
+}
+
+Status RenameFile(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::FromErrno(errno, "rename " + from + " to " + to);
+  }
+  return Status::Ok();
+}
+
+Status RemoveFile(const std::string& path) {
+  if (::unlink(path.c_str()) != 0) return Status::FromErrno(errno, "remove " + path);
+  return Status::Ok();
+}
+
+Status RemoveTree(const std::string& path) {
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) return Status::FromErrno(error.value(), "remove " + path);
+  return Status::Ok();
+}
+
+Status CreateDirectories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) return Status::FromErrno(error.value(), "create directory " + path);
+  return Status::Ok();
+}
+
+bool PathExists(const std::string& path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+Result<std::vector<std::string>> ListDirectory(const std::string& path) {
+  DIR* directory = ::opendir(path.c_str());
+  if (directory == nullptr) return Status::FromErrno(errno, "list directory " + path);
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* entry = ::readdir(directory)) {
+    std::string_view name(entry->d_name);
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  int error = errno;
+  ::closedir(directory);
+  if (error != 0) return Status::FromErrno(error, "list directory " + path);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Status WriteFileDurably(const std::string& path, std::string_view data) {
+  std::string temporary = path + ".tmp";
+  auto write_and_sync = [&]() -> Status {
+    ASSIGN_OR_RETURN(File file, OpenFile(temporary, O_WRONLY | O_CREAT | O_TRUNC));
+    RETURN_IF_ERROR(WriteAll(file, data.data(), data.size()));
+    RETURN_IF_ERROR(SyncAll(file));
+    return file.Close();
+  };
+  Status status = write_and_sync();
+  if (status.ok()) status = RenameFile(temporary, path);
+  if (!status.ok()) {
+    ::unlink(temporary.c_str());
+    return status;
+  }
+  std::string directory = std::filesystem::path(path).parent_path().string();
+  return SyncDirectory(directory.empty() ? "." : directory);
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  ASSIGN_OR_RETURN(File file, OpenFile(path, O_RDONLY));
+  ASSIGN_OR_RETURN(uint64_t size, FileSize(file));
+  std::string contents(size, '\0');
+  size_t bytes_read = 0;
+  RETURN_IF_ERROR(ReadAt(file, 0, contents.data(), contents.size(), &bytes_read));
+  contents.resize(bytes_read);
+  return contents;
+}
+
+Result<MappedFile> MappedFile::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(File file, OpenFile(path, O_RDONLY));
+  ASSIGN_OR_RETURN(uint64_t size, FileSize(file));
+  MappedFile mapped;
+  mapped.path_ = path;
+  mapped.size_ = static_cast<size_t>(size);
+  if (size == 0) return mapped;
+  void* address = ::mmap(nullptr, mapped.size_, PROT_READ, MAP_PRIVATE, file.descriptor(), 0);
+  if (address == MAP_FAILED) return Status::FromErrno(errno, "mmap " + path);
+  mapped.data_ = static_cast<const uint8_t*>(address);
+  return mapped;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(other.data_), size_(other.size_), path_(std::move(other.path_)) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    path_ = std::move(other.path_);
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+std::string JoinPath(std::string_view directory, std::string_view name) {
+  std::string path(directory);
+  if (!path.empty() && path.back() != '/') path += '/';
+  path += name;
+  return path;
+}
+
+}  // namespace backtrace::io
