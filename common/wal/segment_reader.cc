@@ -52,14 +52,12 @@ Status SegmentReader::ReadHeader(uint64_t expected_first_lsn) {
                               " bytes, shorter than a segment header");
   }
   ASSIGN_OR_RETURN(const uint8_t* bytes, Bytes(0, kSegmentHeaderSize));
-  std::string problem;
-  std::optional<SegmentHeader> header = DecodeSegmentHeader(bytes, &problem);
-  if (!header.has_value()) {
-    return Status::Corruption("WAL segment " + path() + " at offset 0: " + problem);
-  }
-  if (header->first_lsn != expected_first_lsn) {
+  SegmentHeader header;
+  Status status = DecodeSegmentHeader(bytes, &header);
+  if (!status.ok()) return status.WithContext("WAL segment " + path() + " at offset 0");
+  if (header.first_lsn != expected_first_lsn) {
     return Status::Corruption("WAL segment " + path() + " at offset 0: header says first LSN " +
-                              std::to_string(header->first_lsn) + " but the name says " +
+                              std::to_string(header.first_lsn) + " but the name says " +
                               std::to_string(expected_first_lsn));
   }
   return Status::Ok();

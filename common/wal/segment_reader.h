@@ -47,7 +47,8 @@ class SegmentReader {
 
   // Reads and checks the segment header. Errors: kCorruption naming the file
   // when the file is shorter than a header, the header fails its checks, or
-  // its first LSN differs from expected_first_lsn (the number in the name).
+  // its first LSN differs from expected_first_lsn (the number in the name);
+  // kNotSupported for an unknown format version.
   [[nodiscard]] Status ReadHeader(uint64_t expected_first_lsn);
 
   // Reads the record at `offset`, which must expect LSN expected_lsn. The

@@ -15,24 +15,23 @@ void EncodeSegmentHeader(uint64_t first_lsn, uint8_t* destination) {
   coding::EncodeFixed32(destination + 20, crc32c::Mask(crc32c::Value(destination, 20)));
 }
 
-std::optional<SegmentHeader> DecodeSegmentHeader(const uint8_t* source, std::string* problem) {
+Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header) {
   if (std::memcmp(source, kSegmentMagic, sizeof(kSegmentMagic)) != 0) {
-    *problem = "bad segment magic";
-    return std::nullopt;
+    return Status::Corruption("bad segment magic");
   }
   uint32_t stored_crc = crc32c::Unmask(coding::DecodeFixed32(source + 20));
   if (stored_crc != crc32c::Value(source, 20)) {
-    *problem = "segment header checksum mismatch";
-    return std::nullopt;
+    return Status::Corruption("segment header checksum mismatch");
   }
-  SegmentHeader header;
-  header.format_version = coding::DecodeFixed32(source + 8);
-  header.first_lsn = coding::DecodeFixed64(source + 12);
-  if (header.format_version != kFormatVersion) {
-    *problem = "unsupported segment format version " + std::to_string(header.format_version);
-    return std::nullopt;
+  header->format_version = coding::DecodeFixed32(source + 8);
+  header->first_lsn = coding::DecodeFixed64(source + 12);
+  if (header->format_version != kFormatVersion) {
+    return Status::NotSupported("segment format version " +
+                                std::to_string(header->format_version) +
+                                " (this build reads version " + std::to_string(kFormatVersion) +
+                                ")");
   }
-  return header;
+  return Status::Ok();
 }
 
 void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/base/status.h"
+
 namespace backtrace::wal {
 
 // --- Segment header (24 bytes) ---------------------------------------------
@@ -61,9 +63,10 @@ struct RecordHeader {
 // Writes the 24-byte header for a segment whose first LSN is first_lsn.
 void EncodeSegmentHeader(uint64_t first_lsn, uint8_t* destination);
 
-// Decodes a segment header. Returns an empty optional and sets *problem when
-// the magic, version or checksum is wrong.
-std::optional<SegmentHeader> DecodeSegmentHeader(const uint8_t* source, std::string* problem);
+// Decodes a segment header into *header. Errors: kCorruption for a wrong magic
+// or checksum, kNotSupported for a format version this build cannot read. The
+// message does not name the file; the caller adds it.
+[[nodiscard]] Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header);
 
 // Appends one whole record (header and payload) to *destination.
 void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination);

@@ -67,27 +67,29 @@ TEST(WalFormat, SegmentHeaderRoundTripsAndRejectsDamage) {
   EXPECT_EQ(std::memcmp(header, "BTDB-WAL", 8), 0);
   EXPECT_EQ(coding::DecodeFixed32(header + 8), kFormatVersion);
   EXPECT_EQ(coding::DecodeFixed64(header + 12), 77u);
-  std::string problem;
-  std::optional<SegmentHeader> decoded = DecodeSegmentHeader(header, &problem);
-  ASSERT_TRUE(decoded.has_value()) << problem;
-  EXPECT_EQ(decoded->first_lsn, 77u);
+  SegmentHeader decoded;
+  Status status = DecodeSegmentHeader(header, &decoded);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(decoded.first_lsn, 77u);
+  EXPECT_EQ(decoded.format_version, kFormatVersion);
 
   for (size_t byte = 0; byte < kSegmentHeaderSize; ++byte) {
     uint8_t damaged[kSegmentHeaderSize];
     std::memcpy(damaged, header, sizeof(header));
     damaged[byte] ^= 0x10;
-    EXPECT_FALSE(DecodeSegmentHeader(damaged, &problem).has_value()) << "byte " << byte;
+    EXPECT_TRUE(DecodeSegmentHeader(damaged, &decoded).IsCorruption()) << "byte " << byte;
   }
 }
 
-TEST(WalFormat, SegmentHeaderWithUnknownVersionIsRejected) {
+TEST(WalFormat, SegmentHeaderWithUnknownVersionIsNotSupported) {
   uint8_t header[kSegmentHeaderSize];
   EncodeSegmentHeader(5, header);
   coding::EncodeFixed32(header + 8, kFormatVersion + 1);
   coding::EncodeFixed32(header + 20, crc32c::Mask(crc32c::Value(header, 20)));
-  std::string problem;
-  EXPECT_FALSE(DecodeSegmentHeader(header, &problem).has_value());
-  EXPECT_NE(problem.find("version"), std::string::npos) << problem;
+  SegmentHeader decoded;
+  Status status = DecodeSegmentHeader(header, &decoded);
+  EXPECT_EQ(status.code(), StatusCode::kNotSupported);
+  EXPECT_NE(status.message().find("version 2"), std::string::npos) << status.ToString();
 }
 
 }  // namespace
