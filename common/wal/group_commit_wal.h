@@ -12,6 +12,8 @@
 // SubmitBatch, DeleteSegmentsBelow, stats and durable_lsn may be called from
 // any thread; Close from any thread except the WAL thread (so never from a
 // callback). Callbacks must not block for long: they delay the next group.
+// Submit never blocks and the queue is unbounded: the caller bounds how much
+// it has in flight (ingestion backpressure).
 #pragma once
 
 #include <atomic>
