@@ -1,0 +1,161 @@
+#include "common/wal/group_commit_wal.h"
+
+#include <system_error>
+#include <utility>
+
+#include "common/wal/wal_format.h"
+
+namespace backtrace::wal {
+namespace {
+
+Status PayloadTooLarge(size_t size) {
+  return Status::InvalidArgument("WAL record payload of " + std::to_string(size) +
+                                 " bytes exceeds the maximum of " +
+                                 std::to_string(kMaxPayloadBytes));
+}
+
+}  // namespace
+
+GroupCommitWal::GroupCommitWal(std::unique_ptr<WalWriter> writer) : writer_(std::move(writer)) {}
+
+Result<std::unique_ptr<GroupCommitWal>> GroupCommitWal::Open(const WalOptions& options,
+                                                             uint64_t next_lsn) {
+  ASSIGN_OR_RETURN(std::unique_ptr<WalWriter> writer, WalWriter::Open(options, next_lsn));
+  std::unique_ptr<GroupCommitWal> wal(new GroupCommitWal(std::move(writer)));
+  try {
+    wal->thread_ = std::thread(&GroupCommitWal::Run, wal.get());
+  } catch (const std::system_error& error) {
+    return Status::ResourceExhausted(std::string("cannot start the WAL thread: ") + error.what());
+  }
+  return wal;
+}
+
+GroupCommitWal::~GroupCommitWal() { Close(); }
+
+void GroupCommitWal::Submit(uint8_t type, std::string payload, DoneCallback done) {
+  Submission submission;
+  submission.record = WalRecord{type, std::move(payload)};
+  submission.done = std::move(done);
+  Enqueue(std::move(submission));
+}
+
+void GroupCommitWal::SubmitBatch(std::vector<WalRecord> records, BatchDoneCallback done) {
+  Submission submission;
+  submission.single = false;
+  submission.batch = std::move(records);
+  submission.batch_done = std::move(done);
+  Enqueue(std::move(submission));
+}
+
+void GroupCommitWal::Enqueue(Submission submission) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    if (!closing_) {
+      queue_.push_back(std::move(submission));
+      queue_changed_.notify_one();
+      return;
+    }
+  }
+  Status closed = Status::FailedPrecondition("the WAL is closed");
+  if (submission.done) submission.done(closed, 0);
+  if (submission.batch_done) submission.batch_done(closed, 0, 0);
+}
+
+void GroupCommitWal::Run() {
+  std::vector<Submission> group;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;  // closing, and everything answered
+      group.swap(queue_);
+    }
+    Commit(group);
+    group.clear();
+  }
+}
+
+void GroupCommitWal::Commit(std::vector<Submission>& group) {
+  struct Outcome {
+    Status status;  // set when the submission was refused before its sync
+    uint64_t first_lsn = 0;
+    uint64_t last_lsn = 0;
+  };
+  std::vector<Outcome> outcomes(group.size());
+  Status sync_status;
+  {
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    for (size_t i = 0; i < group.size(); ++i) {
+      Submission& submission = group[i];
+      Outcome& outcome = outcomes[i];
+      WalRecord* records = submission.single ? &submission.record : submission.batch.data();
+      size_t count = submission.single ? 1 : submission.batch.size();
+      for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
+        if (records[r].payload.size() > kMaxPayloadBytes) {
+          outcome.status = PayloadTooLarge(records[r].payload.size());
+        }
+      }
+      for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
+        Result<uint64_t> lsn = writer_->Append(records[r].type, records[r].payload);
+        if (!lsn.ok()) {
+          outcome.status = lsn.status();  // the sticky error
+          break;
+        }
+        if (r == 0) outcome.first_lsn = *lsn;
+        outcome.last_lsn = *lsn;
+        std::string().swap(records[r].payload);  // copied into the writer's buffer
+      }
+    }
+    sync_status = writer_->Sync();
+    if (sync_status.ok()) {
+      const WalWriterStats& stats = writer_->stats();
+      records_.store(stats.records, std::memory_order_relaxed);
+      bytes_.store(stats.bytes, std::memory_order_relaxed);
+      syncs_.store(stats.syncs, std::memory_order_relaxed);
+      durable_lsn_.store(writer_->durable_lsn(), std::memory_order_release);
+    }
+  }
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    Submission& submission = group[i];
+    Outcome& outcome = outcomes[i];
+    Status status = outcome.status.ok() ? sync_status : outcome.status;
+    uint64_t first_lsn = status.ok() ? outcome.first_lsn : 0;
+    uint64_t last_lsn = status.ok() ? outcome.last_lsn : 0;
+    if (submission.single) {
+      if (submission.done) submission.done(std::move(status), first_lsn);
+    } else if (submission.batch_done) {
+      submission.batch_done(std::move(status), first_lsn, last_lsn);
+    }
+  }
+}
+
+Status GroupCommitWal::DeleteSegmentsBelow(uint64_t checkpoint_lsn) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  return writer_->DeleteSegmentsBelow(checkpoint_lsn);
+}
+
+void GroupCommitWal::Close() {
+  std::lock_guard<std::mutex> close_lock(close_mutex_);
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    closing_ = true;
+    queue_changed_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupCommitStats GroupCommitWal::stats() const {
+  GroupCommitStats stats;
+  stats.records = records_.load(std::memory_order_relaxed);
+  stats.bytes = bytes_.load(std::memory_order_relaxed);
+  stats.syncs = syncs_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void GroupCommitWal::InjectFaultForTesting(WalFaultPoint point, int error_number) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  writer_->InjectFaultForTesting(point, error_number);
+}
+
+}  // namespace backtrace::wal
