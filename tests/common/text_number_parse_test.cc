@@ -1,0 +1,67 @@
+#include "common/text/number_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace backtrace {
+namespace {
+
+TEST(ParseInt64, AcceptsTheWholeRangeAndNothingElse) {
+  int64_t value = 0;
+  EXPECT_EQ(ParseInt64("0", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 0);
+  EXPECT_EQ(ParseInt64("-9223372036854775808", &value), NumberParse::kOk);
+  EXPECT_EQ(value, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(ParseInt64("9223372036854775807", &value), NumberParse::kOk);
+  EXPECT_EQ(value, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(ParseInt64("9223372036854775808", &value), NumberParse::kOutOfRange);
+  EXPECT_EQ(ParseInt64("-9223372036854775809", &value), NumberParse::kOutOfRange);
+  for (const char* text : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "1,000", "abc"}) {
+    EXPECT_EQ(ParseInt64(text, &value), NumberParse::kInvalid) << text;
+  }
+}
+
+TEST(ParseUInt64, RejectsSigns) {
+  uint64_t value = 0;
+  EXPECT_EQ(ParseUInt64("18446744073709551615", &value), NumberParse::kOk);
+  EXPECT_EQ(value, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(ParseUInt64("18446744073709551616", &value), NumberParse::kOutOfRange);
+  EXPECT_EQ(ParseUInt64("-1", &value), NumberParse::kInvalid);
+  EXPECT_EQ(ParseUInt64("+1", &value), NumberParse::kInvalid);
+}
+
+TEST(ParseFloat64, AcceptsDecimalExponentAndSpecialForms) {
+  double value = 0;
+  EXPECT_EQ(ParseFloat64("123.45", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 123.45);
+  EXPECT_EQ(ParseFloat64("-1.5e-3", &value), NumberParse::kOk);
+  EXPECT_EQ(value, -1.5e-3);
+  EXPECT_EQ(ParseFloat64("1E+5", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 1e5);
+  EXPECT_EQ(ParseFloat64(".5", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 0.5);
+  EXPECT_EQ(ParseFloat64("7.", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 7.0);
+  EXPECT_EQ(ParseFloat64("0.1", &value), NumberParse::kOk);
+  EXPECT_EQ(value, 0.1);  // correctly rounded
+  EXPECT_EQ(ParseFloat64("-inf", &value), NumberParse::kOk);
+  EXPECT_EQ(value, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ParseFloat64("Infinity", &value), NumberParse::kOk);
+  EXPECT_EQ(value, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ParseFloat64("NaN", &value), NumberParse::kOk);
+  EXPECT_TRUE(std::isnan(value));
+}
+
+TEST(ParseFloat64, RejectsOtherTextAndValuesOutOfRange) {
+  double value = 0;
+  for (const char* text : {"", "+1", " 1", "1 ", "1e", "1.2.3", "0x1p3", "1,5", "--1", "nan1"}) {
+    EXPECT_EQ(ParseFloat64(text, &value), NumberParse::kInvalid) << text;
+  }
+  EXPECT_EQ(ParseFloat64("1e309", &value), NumberParse::kOutOfRange);
+  EXPECT_EQ(ParseFloat64("1e-400", &value), NumberParse::kOutOfRange);
+}
+
+}  // namespace
+}  // namespace backtrace
