@@ -104,7 +104,7 @@ CsvReader::CsvReader(Columns columns, std::unique_ptr<ByteSource> source,
   // Every field at its longest, fully quoted with every byte a doubled
   // quote, plus its separator; and slack for the line end.
   max_record_bytes_ = columns_.size() * (2 * kMaxStringBytes + 3) + 1024;
-  buffer_.assign(options_.read_bytes + 1, kCsvSentinel);
+  buffer_.assign(options_.read_bytes + kCsvPadding, kCsvSentinel);
 }
 
 Result<CsvReader> CsvReader::Open(Columns columns, std::unique_ptr<ByteSource> source,
@@ -138,7 +138,7 @@ Status CsvReader::Refill() {
     position_ = 0;
     end_ = pending;
   }
-  const size_t needed = end_ + options_.read_bytes + 1;
+  const size_t needed = end_ + options_.read_bytes + kCsvPadding;
   if (buffer_.size() < needed) buffer_.resize(std::max(needed, buffer_.size() * 2));
   Result<size_t> got = source_->Read(buffer_.data() + end_, options_.read_bytes);
   if (!got.ok()) return got.status().WithContext("reading CSV from " + source_->name());
@@ -242,7 +242,11 @@ void CsvReader::PrepareBatch(std::vector<ColumnVector>* columns) {
     columns->clear();
     for (const auto& column : columns_) columns->emplace_back(column.second);
   }
-  for (ColumnVector& column : *columns) column.Clear();
+  string_sinks_.clear();
+  for (ColumnVector& column : *columns) {
+    column.Clear();
+    if (column.type() == ColumnType::kString) string_sinks_.push_back(&column.strings());
+  }
   for (size_t field = 0; field < sinks_.size(); ++field) {
     ColumnVector& column = (*columns)[target_of_field_[field]];
     Sink& sink = sinks_[field];
@@ -333,10 +337,8 @@ void CsvReader::RemoveLastValues(size_t count) {
 
 bool CsvReader::StringsNearlyFull() const {
   constexpr size_t kLimit = std::numeric_limits<uint32_t>::max();
-  for (const Sink& sink : sinks_) {
-    if (sink.strings != nullptr && sink.strings->bytes.size() > kLimit - max_record_bytes_) {
-      return true;
-    }
+  for (const StringValues* strings : string_sinks_) {
+    if (strings->bytes.size() > kLimit - max_record_bytes_) return true;
   }
   return false;
 }

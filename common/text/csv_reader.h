@@ -126,8 +126,10 @@ class CsvReader {
   // target_of_field_[i]: the target column that header field i fills.
   std::vector<size_t> target_of_field_;
   std::vector<Sink> sinks_;  // by header field, for the batch being filled
+  std::vector<const StringValues*> string_sinks_;
 
-  // buffer_[position_, end_) is unread input; buffer_[end_] is kCsvSentinel.
+  // buffer_[position_, end_) is unread input; buffer_[end_] is kCsvSentinel
+  // and kCsvPadding bytes from end_ on are readable.
   std::vector<char> buffer_;
   size_t position_ = 0;
   size_t end_ = 0;

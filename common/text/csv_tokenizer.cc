@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace backtrace {
 namespace {
 
@@ -19,6 +23,30 @@ constexpr std::array<bool, 256> MakeStopTable() {
 constexpr std::array<bool, 256> kStop = MakeStopTable();
 
 inline bool IsStop(char c) { return kStop[static_cast<unsigned char>(c)]; }
+
+// The first byte at or after p that ends an unquoted run: ',', LF, CR or '"'.
+// The sentinel guarantees one within the padding.
+inline const char* FindStop(const char* p) {
+#if defined(__SSE2__)
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i line_feed = _mm_set1_epi8('\n');
+  const __m128i carriage_return = _mm_set1_epi8('\r');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (true) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i stops =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, comma), _mm_cmpeq_epi8(block, line_feed)),
+                     _mm_or_si128(_mm_cmpeq_epi8(block, carriage_return),
+                                  _mm_cmpeq_epi8(block, quote)));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(stops));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
+  }
+#else
+  while (!IsStop(*p)) ++p;
+  return p;
+#endif
+}
 
 void NoteProblem(CsvRecord* record, CsvProblem problem) {
   if (record->problem == CsvProblem::kNone) {
@@ -91,7 +119,7 @@ CsvScan ScanCsvRecord(const char* data, size_t size, bool at_end, CsvRecord* rec
     } else {
       field.data = p;
       while (true) {
-        while (!IsStop(*p)) ++p;
+        p = FindStop(p);
         if (*p == '"' && p < end) {
           NoteProblem(record, CsvProblem::kQuoteInUnquotedField);
           ++p;

@@ -56,9 +56,12 @@ enum class CsvScan : uint8_t {
 // The byte that must follow the scanned text in memory (at data[size]); it
 // stops the inner loops without a bounds check.
 inline constexpr char kCsvSentinel = '\n';
+// How many bytes from data[size] on must be readable: the scanner reads
+// unquoted fields 16 bytes at a time.
+inline constexpr size_t kCsvPadding = 16;
 
-// Scans the record at the start of data[0, size). data[size] must be
-// readable and hold kCsvSentinel. `at_end` says that no text follows
+// Scans the record at the start of data[0, size). data[size, size +
+// kCsvPadding) must be readable, data[size] holding kCsvSentinel. `at_end` says that no text follows
 // data[size - 1]; then a record may end without a line end. A caller must
 // callers bound a record's length well below 4 GiB (field sizes are 32-bit).
 CsvScan ScanCsvRecord(const char* data, size_t size, bool at_end, CsvRecord* record);

@@ -181,11 +181,11 @@ bool Parse(std::string_view text, int64_t* nanos, Problem* problem) {
     return false;
   }
   // Integer nanoseconds: an optional '-' then digits only.
+  if (ParseInt64(text, nanos) == NumberParse::kOk) return true;
   size_t digits_start = text[0] == '-' ? 1 : 0;
   size_t position = digits_start;
   while (position < text.size() && IsDigit(text[position])) ++position;
   if (position == text.size() && position > digits_start) {
-    if (ParseInt64(text, nanos) == NumberParse::kOk) return true;
     *problem = {Problem::kOutOfRange};
     return false;
   }

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 namespace backtrace {
 namespace {
@@ -61,6 +64,50 @@ TEST(ParseFloat64, RejectsOtherTextAndValuesOutOfRange) {
   }
   EXPECT_EQ(ParseFloat64("1e309", &value), NumberParse::kOutOfRange);
   EXPECT_EQ(ParseFloat64("1e-400", &value), NumberParse::kOutOfRange);
+}
+
+TEST(ParseInt64, FastPathAgreesWithFromCharsOnEveryLengthAndBadByte) {
+  std::mt19937_64 random(3);
+  for (int i = 0; i < 20'000; ++i) {
+    std::string text = i % 2 ? "-" : "";
+    const size_t length = 1 + random() % 22;
+    for (size_t d = 0; d < length; ++d) text += static_cast<char>('0' + random() % 10);
+    if (i % 5 == 0) text[random() % text.size()] = "x/:. 9"[random() % 6];
+    int64_t fast = 0, reference = 0;
+    const NumberParse outcome = ParseInt64(text, &fast);
+    const char* end = text.data() + text.size();
+    auto [pointer, error] = std::from_chars(text.data(), end, reference);
+    if (error == std::errc() && pointer == end) {
+      ASSERT_EQ(outcome, NumberParse::kOk) << text;
+      ASSERT_EQ(fast, reference) << text;
+    } else if (error == std::errc::result_out_of_range && pointer == end) {
+      ASSERT_EQ(outcome, NumberParse::kOutOfRange) << text;
+    } else {
+      ASSERT_EQ(outcome, NumberParse::kInvalid) << text;
+    }
+  }
+}
+
+TEST(ParseFloat64, FastPathAgreesWithFromChars) {
+  std::mt19937_64 random(4);
+  for (int i = 0; i < 100'000; ++i) {
+    std::string text = i % 3 == 0 ? "-" : "";
+    const size_t integer_digits = random() % 12;
+    const size_t fraction_digits = random() % 10;
+    for (size_t d = 0; d < integer_digits; ++d) text += static_cast<char>('0' + random() % 10);
+    if (i % 7 != 0) text += '.';
+    for (size_t d = 0; d < fraction_digits; ++d) text += static_cast<char>('0' + random() % 10);
+    double fast = 0, reference = 0;
+    const NumberParse outcome = ParseFloat64(text, &fast);
+    const char* end = text.data() + text.size();
+    auto [pointer, error] = std::from_chars(text.data(), end, reference);
+    if (error == std::errc() && pointer == end) {
+      ASSERT_EQ(outcome, NumberParse::kOk) << text;
+      ASSERT_EQ(std::memcmp(&fast, &reference, sizeof(double)), 0) << text;
+    } else {
+      ASSERT_NE(outcome, NumberParse::kOk) << text;
+    }
+  }
 }
 
 }  // namespace
