@@ -104,7 +104,8 @@ CsvReader::CsvReader(Columns columns, std::unique_ptr<ByteSource> source,
   // Every field at its longest, fully quoted with every byte a doubled
   // quote, plus its separator; and slack for the line end.
   max_record_bytes_ = columns_.size() * (2 * kMaxStringBytes + 3) + 1024;
-  buffer_.assign(options_.read_bytes + kCsvPadding, kCsvSentinel);
+  // Room for one read after a partial record of up to read_bytes.
+  buffer_.assign(2 * options_.read_bytes + kCsvPadding, kCsvSentinel);
 }
 
 Result<CsvReader> CsvReader::Open(Columns columns, std::unique_ptr<ByteSource> source,
