@@ -279,7 +279,7 @@ CsvReader::Failure CsvReader::Convert() {
       }
       case ColumnType::kTimestamp: {
         int64_t value;
-        if (ParseInt64(text, &value) == NumberParse::kOk || TryParseTimestamp(text, &value)) {
+        if (TryParseTimestamp(text, &value)) {
           sink.int64s->push_back(value);
         } else {
           outcome = NumberParse::kInvalid;

@@ -180,6 +180,8 @@ bool Parse(std::string_view text, int64_t* nanos, Problem* problem) {
     *problem = {Problem::kEmpty};
     return false;
   }
+  // A date: four digits then '-'.
+  if (text.size() > 4 && text[4] == '-' && IsDigit(text[0])) return ParseIso(text, nanos, problem);
   // Integer nanoseconds: an optional '-' then digits only.
   if (ParseInt64(text, nanos) == NumberParse::kOk) return true;
   size_t digits_start = text[0] == '-' ? 1 : 0;
@@ -189,7 +191,6 @@ bool Parse(std::string_view text, int64_t* nanos, Problem* problem) {
     *problem = {Problem::kOutOfRange};
     return false;
   }
-  if (digits_start == 0 && position == 4 && text[4] == '-') return ParseIso(text, nanos, problem);
   if (digits_start == 0 && position >= 4) {
     *problem = {Problem::kExpected, 4, "'-' after a 4-digit year"};
   } else {
