@@ -102,8 +102,10 @@ CsvReader::CsvReader(Columns columns, std::unique_ptr<ByteSource> source,
     : columns_(std::move(columns)), source_(std::move(source)), options_(options) {
   options_.read_bytes = std::max<size_t>(options_.read_bytes, 1);
   // Every field at its longest, fully quoted with every byte a doubled
-  // quote, plus its separator; and slack for the line end.
-  max_record_bytes_ = columns_.size() * (2 * kMaxStringBytes + 3) + 1024;
+  // quote, plus its separator; and slack for the line end. At most 1 GiB,
+  // which also keeps field sizes within 32 bits.
+  max_record_bytes_ = std::min<size_t>(columns_.size() * (2 * kMaxStringBytes + 3) + 1024,
+                                       size_t{1} << 30);
   // Room for one read after a partial record of up to read_bytes.
   buffer_.assign(2 * options_.read_bytes + kCsvPadding, kCsvSentinel);
 }

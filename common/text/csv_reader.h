@@ -80,7 +80,7 @@ class CsvReader {
   uint64_t bad_lines() const { return bad_lines_; }
   const std::vector<std::string>& bad_line_reasons() const { return bad_line_reasons_; }
   // The longest record accepted: enough for every field at its longest, fully
-  // quoted, with room to spare. A longer one (an unterminated quote, usually)
+  // quoted, with room to spare (capped at 1 GiB). A longer one (an unterminated quote, usually)
   // stops reading even with skip_bad_lines.
   size_t max_record_bytes() const { return max_record_bytes_; }
 
