@@ -95,6 +95,19 @@ Status ReadAt(const File& file, uint64_t offset, void* buffer, size_t size, size
   return Status::Ok();
 }
 
+Status Read(const File& file, void* buffer, size_t size, size_t* bytes_read) {
+  ssize_t got;
+  do {
+    got = ::read(file.descriptor(), buffer, size);
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) {
+    *bytes_read = 0;
+    return Status::FromErrno(errno, "read " + file.path());
+  }
+  *bytes_read = static_cast<size_t>(got);
+  return Status::Ok();
+}
+
 Status SyncData(const File& file) {
   if (::fdatasync(file.descriptor()) != 0) {
     return Status::FromErrno(errno, "fdatasync " + file.path());

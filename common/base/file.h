@@ -58,6 +58,11 @@ Status WriteAllAt(const File& file, uint64_t offset, const void* data, size_t si
 // of file.
 Status ReadAt(const File& file, uint64_t offset, void* buffer, size_t size, size_t* bytes_read);
 
+// Reads up to size bytes at the current offset of a file, pipe or terminal
+// (one read(2), retried on EINTR). *bytes_read is 0 only at end of input; it
+// may be less than size otherwise (a pipe returns what it holds).
+Status Read(const File& file, void* buffer, size_t size, size_t* bytes_read);
+
 // fdatasync(2) / fsync(2). Never retried here.
 Status SyncData(const File& file);
 Status SyncAll(const File& file);
