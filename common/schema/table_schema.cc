@@ -187,27 +187,27 @@ std::string TableSchema::ColumnListString() const {
   return text;
 }
 
-std::string TableSchema::DescribeDifference(const TableSchema& other) const {
-  if (name != other.name) return "the table name is " + Quote(name) + " here and " + Quote(other.name) + " there";
+std::string TableSchema::DescribeDifference(const TableSchema& other, std::string_view this_label,
+                                            std::string_view other_label) const {
+  const std::string middle = " " + std::string(this_label) + " and ";
+  const std::string end = " " + std::string(other_label);
+  if (name != other.name) return "the table name is " + Quote(name) + middle + Quote(other.name) + end;
   if (columns.size() != other.columns.size()) {
-    return "there are " + std::to_string(columns.size()) + " columns here and " +
-           std::to_string(other.columns.size()) + " there";
+    return "there are " + std::to_string(columns.size()) + " columns" + middle +
+           std::to_string(other.columns.size()) + end;
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     if (columns[i] != other.columns[i]) {
-      return "column " + std::to_string(i + 1) + " is " + Quote(ColumnText(columns[i])) +
-             " here and " + Quote(ColumnText(other.columns[i])) + " there";
+      return "column " + std::to_string(i + 1) + " is " + Quote(ColumnText(columns[i])) + middle +
+             Quote(ColumnText(other.columns[i])) + end;
     }
   }
   if (time_column != other.time_column) {
-    return "the time column is " + Quote(time_column) + " here and " + Quote(other.time_column) +
-           " there";
+    return "the time column is " + Quote(time_column) + middle + Quote(other.time_column) + end;
   }
   std::vector<std::string> mine = SortKeyColumns();
   std::vector<std::string> theirs = other.SortKeyColumns();
-  if (mine != theirs) {
-    return "the sort key is " + JoinNames(mine) + " here and " + JoinNames(theirs) + " there";
-  }
+  if (mine != theirs) return "the sort key is " + JoinNames(mine) + middle + JoinNames(theirs) + end;
   return {};
 }
 

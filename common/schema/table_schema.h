@@ -69,8 +69,9 @@ struct TableSchema {
 
   // Empty when *this == other; otherwise one sentence naming the first
   // difference, e.g. "column 3 is 'price:float64' here and 'price:int64'
-  // there". For error messages.
-  std::string DescribeDifference(const TableSchema& other) const;
+  // there" with the default labels. For error messages.
+  std::string DescribeDifference(const TableSchema& other, std::string_view this_label = "here",
+                                 std::string_view other_label = "there") const;
 
   bool operator==(const TableSchema& other) const;
 };
