@@ -189,8 +189,11 @@ std::string TableSchema::ColumnListString() const {
 
 std::string TableSchema::DescribeDifference(const TableSchema& other, std::string_view this_label,
                                             std::string_view other_label) const {
-  const std::string middle = " " + std::string(this_label) + " and ";
-  const std::string end = " " + std::string(other_label);
+  // Built by appending: g++ 12 warns falsely (-Wrestrict) on "literal" + string.
+  std::string middle = " ";
+  middle.append(this_label).append(" and ");
+  std::string end = " ";
+  end.append(other_label);
   if (name != other.name) return "the table name is " + Quote(name) + middle + Quote(other.name) + end;
   if (columns.size() != other.columns.size()) {
     return "there are " + std::to_string(columns.size()) + " columns" + middle +
