@@ -74,7 +74,8 @@ TEST(DaemonConfig, ShippedFileListsEverySetting) {
         "max_hot_bytes", "max_frozen_blocks", "compactors", "zstd_level", "query_workers",
         "max_queued_queries", "query_timeout", "query_memory_bytes", "shutdown_timeout",
         "log_level"}) {
-    EXPECT_NE(text->find("\n" + std::string(key) + " = "), std::string::npos) << key;
+    std::string line = std::string("\n").append(key).append(" = ");
+    EXPECT_NE(text->find(line), std::string::npos) << key;
   }
 }
 
