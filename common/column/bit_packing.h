@@ -36,4 +36,9 @@ void PackBits(const uint64_t* values, size_t count, unsigned width, std::string*
 void UnpackBits(const uint8_t* in, size_t count, unsigned width, uint64_t base, uint64_t scale,
                 uint64_t* out);
 
+// Like UnpackBits, but writes running sums: out[i] = start + the sum over
+// j <= i of (base + value_j * scale), modulo 2^64 (the decoding of deltas).
+void UnpackPrefixSums(const uint8_t* in, size_t count, unsigned width, uint64_t base,
+                      uint64_t scale, uint64_t start, uint64_t* out);
+
 }  // namespace backtrace::column

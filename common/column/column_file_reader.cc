@@ -93,17 +93,16 @@ Status ColumnFileReader::LoadDictionary() {
                         .WithContext("dictionary"));
     payload = destination;
   }
-  dictionary_.clear();
-  RETURN_IF_ERROR(DecodePlainStrings(payload, location.decoded_bytes, location.entries,
-                                     &dictionary_)
+  StringValues entries;
+  RETURN_IF_ERROR(DecodePlainStrings(payload, location.decoded_bytes, location.entries, &entries)
                       .WithContext("dictionary"));
-  for (size_t entry = 1; entry < dictionary_.size(); ++entry) {
-    if (!(dictionary_.at(entry - 1) < dictionary_.at(entry))) {
+  for (size_t entry = 1; entry < entries.size(); ++entry) {
+    if (!(entries.at(entry - 1) < entries.at(entry))) {
       return Status::Corruption("dictionary entries " + std::to_string(entry - 1) + " and " +
                                 std::to_string(entry) + " are not in increasing order");
     }
   }
-  has_dictionary_ = true;
+  dictionary_.emplace(std::move(entries));
   return Status::Ok();
 }
 
@@ -120,7 +119,8 @@ ColumnFileSummary ColumnFileReader::summary() const {
   summary.min_truncated = index_.min_truncated;
   summary.max_truncated = index_.max_truncated;
   summary.file_encoding = header_.file_encoding;
-  summary.dictionary_entries = has_dictionary_ ? static_cast<uint32_t>(dictionary_.size()) : 0;
+  summary.dictionary_entries =
+      dictionary_.has_value() ? static_cast<uint32_t>(dictionary_->entries.size()) : 0;
   return summary;
 }
 
@@ -160,7 +160,7 @@ Status ColumnFileReader::ReadGranule(size_t index, ColumnVector* out) const {
   Status status;
   try {
     status = DecodeGranulePayload(granule.encoding, payload, granule.decoded_bytes, granule.rows,
-                                  dictionary(), out);
+                                  dictionary_.has_value() ? &*dictionary_ : nullptr, out);
   } catch (const std::bad_alloc&) {
     return OutOfMemory(name_);
   }
@@ -181,7 +181,7 @@ Status ColumnFileReader::ReadAll(ColumnVector* out) const {
 }
 
 Status ColumnFileReader::ReadGranuleCodes(size_t index, std::vector<uint32_t>* codes) const {
-  if (!has_dictionary_) {
+  if (!dictionary_.has_value()) {
     return Status::FailedPrecondition("column file " + name_ + " has no dictionary");
   }
   if (index >= index_.granules.size()) {
@@ -193,7 +193,7 @@ Status ColumnFileReader::ReadGranuleCodes(size_t index, std::vector<uint32_t>* c
   Status status;
   try {
     status = DecodeDictionaryCodes(payload, granule.decoded_bytes, granule.rows,
-                                   dictionary_.size(), codes);
+                                   dictionary_->entries.size(), codes);
   } catch (const std::bad_alloc&) {
     return OutOfMemory(name_);
   }

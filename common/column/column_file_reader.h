@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "common/base/status.h"
 #include "common/column/column_file.h"
 #include "common/column/column_file_layout.h"
+#include "common/column/granule_decoder.h"
 #include "common/schema/column_vector.h"
 
 namespace backtrace::column {
@@ -48,7 +50,9 @@ class ColumnFileReader {
   ColumnFileSummary summary() const;
 
   // The sorted dictionary of a dictionary-encoded string file, else nullptr.
-  const StringValues* dictionary() const { return has_dictionary_ ? &dictionary_ : nullptr; }
+  const StringValues* dictionary() const {
+    return dictionary_.has_value() ? &dictionary_->entries : nullptr;
+  }
 
   // Appends the values of granule `index` to *out, whose type must be the
   // file's (kInvalidArgument otherwise, and for an index out of range). A
@@ -81,8 +85,7 @@ class ColumnFileReader {
   size_t size_;
   ColumnFileHeader header_;
   ColumnFileIndex index_;
-  bool has_dictionary_ = false;
-  StringValues dictionary_;
+  std::optional<DecodingDictionary> dictionary_;
 };
 
 }  // namespace backtrace::column

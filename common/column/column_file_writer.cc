@@ -101,6 +101,7 @@ Result<std::string> EncodeColumnFile(const ColumnVector& values, const ColumnFil
   index.raw_bytes = values.ByteSize();
 
   std::string file;
+  file.reserve(index.raw_bytes / 4 + 4096);
   AppendHeader(header, &file);
   GranuleEncoder encoder(type, options, dictionary ? &*dictionary : nullptr);
   if (dictionary) {

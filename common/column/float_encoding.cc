@@ -1,5 +1,6 @@
 #include "common/column/float_encoding.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -15,39 +16,37 @@ constexpr double kPowersOfTen[kMaxDecimalExponent + 1] = {
     1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
     1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
 
-// Integers up to 2^53 convert to double exactly.
-constexpr double kMaxExactInteger = 9007199254740992.0;
+// Adding 1.5 * 2^52 to a double of magnitude below 2^51 rounds it to the
+// nearest integer k and leaves k in the low bits of the result; adding k to
+// the bit pattern of 1.5 * 2^52 and subtracting 1.5 * 2^52 converts it back
+// exactly. Both directions vectorise, unlike cvtsd2si / cvtsi2sd.
+constexpr uint64_t kMagicBits = 0x4338000000000000ull;
+constexpr double kMagic = 6755399441055744.0;
+constexpr double kDecimalLimit = 2251799813685248.0;  // 2^51
+// Marks a value that is not representable; no valid integer is this large.
+constexpr uint64_t kNotDecimal = uint64_t{1} << 62;
 
 // A granule whose share of exceptions exceeds 1/kExceptionDivisor is not
 // worth the decimal encoding.
 constexpr size_t kExceptionDivisor = 8;
 constexpr size_t kExponentSamples = 64;
 
-uint64_t Bits(double value) {
-  uint64_t bits;
-  std::memcpy(&bits, &value, 8);
-  return bits;
-}
-
-double FromBits(uint64_t bits) {
-  double value;
-  std::memcpy(&value, &bits, 8);
-  return value;
-}
+uint64_t Bits(double value) { return std::bit_cast<uint64_t>(value); }
+double FromBits(uint64_t bits) { return std::bit_cast<double>(bits); }
 
 inline double DecodeOne(int64_t integer, unsigned exponent) {
   return static_cast<double>(integer) / kPowersOfTen[exponent];
 }
 
-// Sets *integer to v * 10^exponent and returns true when decoding it gives v
-// back bit for bit.
-bool ToDecimal(double value, unsigned exponent, int64_t* integer) {
-  double scaled = value * kPowersOfTen[exponent];
-  if (!(std::fabs(scaled) <= kMaxExactInteger)) return false;  // also NaN
-  int64_t candidate = static_cast<int64_t>(std::nearbyint(scaled));
-  if (Bits(DecodeOne(candidate, exponent)) != Bits(value)) return false;
-  *integer = candidate;
-  return true;
+// Returns value * 10^exponent as an integer (two's complement) when it lies
+// within +-2^51 and decoding it gives value back bit for bit, else
+// kNotDecimal. Branch-free, so loops over it vectorise.
+inline uint64_t ToDecimal(double value, double power) {
+  double scaled = value * power;
+  double shifted = scaled + kMagic;
+  double back = (shifted - kMagic) / power;
+  bool exact = std::fabs(scaled) < kDecimalLimit && Bits(back) == Bits(value);
+  return exact ? Bits(shifted) - kMagicBits : kNotDecimal;
 }
 
 // The smallest exponent that represents the most of a sample of the values,
@@ -59,8 +58,7 @@ int ChooseExponent(const double* values, size_t count) {
   for (unsigned exponent = 0; exponent <= kMaxDecimalExponent; ++exponent) {
     size_t hits = 0;
     for (size_t s = 0; s < samples; ++s) {
-      int64_t integer;
-      hits += ToDecimal(values[s * count / samples], exponent, &integer) ? 1 : 0;
+      hits += ToDecimal(values[s * count / samples], kPowersOfTen[exponent]) != kNotDecimal;
     }
     if (hits > best_hits) {
       best_hits = hits;
@@ -69,6 +67,25 @@ int ChooseExponent(const double* values, size_t count) {
     }
   }
   return best_hits * 2 >= samples && best_hits > 0 ? best_exponent : -1;
+}
+
+// Writes integers[i] / 10^exponent to out[i] for i in [0, count), with the
+// magic-number conversion when every integer lies within +-2^51 (always, for
+// files this writer made) and exactly by cvtsi2sd otherwise.
+void ConvertDecimals(const uint64_t* integers, size_t count, unsigned exponent, double* out) {
+  constexpr uint64_t kHalfRange = uint64_t{1} << 51;
+  const double power = kPowersOfTen[exponent];
+  uint64_t outside = 0;
+  for (size_t i = 0; i < count; ++i) {
+    outside |= (integers[i] + kHalfRange) >> 52;
+    double shifted = std::bit_cast<double>(integers[i] + kMagicBits);
+    out[i] = (shifted - kMagic) / power;
+  }
+  if (outside != 0) {
+    for (size_t i = 0; i < count; ++i) {
+      out[i] = DecodeOne(static_cast<int64_t>(integers[i]), exponent);
+    }
+  }
 }
 
 std::vector<uint64_t>& Scratch(size_t count) {
@@ -85,27 +102,30 @@ bool EncodeDecimal(const double* values, size_t count, std::string* out) {
   if (chosen < 0) return false;
   unsigned exponent = static_cast<unsigned>(chosen);
 
+  const double power = kPowersOfTen[exponent];
   std::vector<uint64_t> integers(count);
-  std::vector<uint16_t> exception_positions;
-  bool have_previous = false;
-  int64_t previous = 0;
+  size_t exceptions = 0;
   for (size_t i = 0; i < count; ++i) {
-    int64_t integer;
-    if (ToDecimal(values[i], exponent, &integer)) {
-      if (!have_previous) {
-        // Leading exceptions take the first representable value, which keeps
-        // the integers' range (and so their bit width) small.
-        for (uint16_t position : exception_positions) {
-          integers[position] = static_cast<uint64_t>(integer);
-        }
+    integers[i] = ToDecimal(values[i], power);
+    exceptions += integers[i] == kNotDecimal;
+  }
+  if (exceptions > count / kExceptionDivisor) return false;
+  std::vector<uint16_t> exception_positions;
+  if (exceptions > 0) {
+    // Exceptions take the integer of the value before them (leading ones
+    // the first representable value), which keeps the integers' range, and
+    // so their bit width, small.
+    uint64_t previous = kNotDecimal;
+    for (size_t i = 0; i < count && previous == kNotDecimal; ++i) previous = integers[i];
+    if (previous == kNotDecimal) return false;
+    exception_positions.reserve(exceptions);
+    for (size_t i = 0; i < count; ++i) {
+      if (integers[i] == kNotDecimal) {
+        exception_positions.push_back(static_cast<uint16_t>(i));
+        integers[i] = previous;
+      } else {
+        previous = integers[i];
       }
-      have_previous = true;
-      previous = integer;
-      integers[i] = static_cast<uint64_t>(integer);
-    } else {
-      if (exception_positions.size() >= count / kExceptionDivisor) return false;
-      exception_positions.push_back(static_cast<uint16_t>(i));
-      integers[i] = static_cast<uint64_t>(previous);
     }
   }
 
@@ -146,9 +166,7 @@ Status DecodeDecimal(const uint8_t* data, size_t size, size_t count, double* out
     return Status::Corruption("decimal exceptions need " + std::to_string(10 * exceptions) +
                               " bytes, " + std::to_string(remaining) + " remain");
   }
-  for (size_t i = 0; i < count; ++i) {
-    out[i] = DecodeOne(static_cast<int64_t>(integers[i]), exponent);
-  }
+  ConvertDecimals(integers.data(), count, exponent, out);
   const uint8_t* positions = cursor;
   const uint8_t* bits = cursor + 2 * size_t{exceptions};
   size_t previous_position = 0;

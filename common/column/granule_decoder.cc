@@ -1,5 +1,6 @@
 #include "common/column/granule_decoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -39,55 +40,91 @@ Status DecodeIntegerPayload(GranuleEncoding encoding, const uint8_t* payload, si
   return Status::Ok();
 }
 
-// Decodes and range-checks the codes of a kDictionary payload into
-// scratch[0, rows).
-Status DecodeCodes(const uint8_t* payload, size_t size, size_t rows, size_t entries,
-                   uint64_t* scratch) {
+// Decodes the codes of a kDictionary payload into scratch[0, rows); the
+// caller checks them against the dictionary size.
+Status DecodeCodes(const uint8_t* payload, size_t size, size_t rows, uint64_t* scratch) {
   const uint8_t* cursor = payload;
   const uint8_t* limit = payload + size;
   RETURN_IF_ERROR(DecodeIntegerSequence(&cursor, limit, rows, scratch));
   if (cursor != limit) return TrailingBytes(static_cast<size_t>(limit - cursor));
-  for (size_t i = 0; i < rows; ++i) {
-    if (scratch[i] >= entries) {
-      return Status::Corruption("dictionary code " + std::to_string(scratch[i]) + " at row " +
-                                std::to_string(i) + " is beyond the " + std::to_string(entries) +
-                                " dictionary entries");
-    }
-  }
   return Status::Ok();
 }
 
+Status CodeBeyondDictionary(const uint64_t* codes, size_t rows, size_t entries) {
+  size_t row = 0;
+  while (row < rows && codes[row] < entries) ++row;
+  return Status::Corruption("dictionary code " + std::to_string(row < rows ? codes[row] : 0) +
+                            " at row " + std::to_string(row) + " is beyond the " +
+                            std::to_string(entries) + " dictionary entries");
+}
+
 Status DecodeDictionaryStrings(const uint8_t* payload, size_t size, size_t rows,
-                               const StringValues* dictionary, StringValues* out) {
+                               const DecodingDictionary* dictionary, StringValues* out) {
   if (dictionary == nullptr) {
     return Status::Corruption("dictionary-encoded granule in a file without a dictionary");
   }
-  std::vector<uint64_t>& codes = Scratch(rows);
-  RETURN_IF_ERROR(DecodeCodes(payload, size, rows, dictionary->size(), codes.data()));
-  const uint32_t* entry_offsets = dictionary->offsets.data();
+  // A local pointer: the scratch vector is thread_local, and the compiler
+  // would otherwise reload it through the thread pointer after every store.
+  uint64_t* codes = Scratch(rows).data();
+  RETURN_IF_ERROR(DecodeCodes(payload, size, rows, codes));
+  const size_t entries = dictionary->entries.size();
+  const uint32_t* entry_offsets = dictionary->entries.offsets.data();
   uint64_t total = 0;
+  bool beyond = false;
   for (size_t i = 0; i < rows; ++i) {
-    total += entry_offsets[codes[i] + 1] - entry_offsets[codes[i]];
+    bool valid = codes[i] < entries;
+    beyond |= !valid;
+    uint64_t code = valid ? codes[i] : 0;
+    total += entry_offsets[code + 1] - entry_offsets[code];
   }
+  if (beyond) return CodeBeyondDictionary(codes, rows, entries);
   if (out->bytes.size() + total > std::numeric_limits<uint32_t>::max()) {
     return Status::ResourceExhausted("more than 4 GiB of string bytes in one column vector");
   }
-  size_t old_rows = out->size();
+  const size_t old_rows = out->size();
   size_t position = out->bytes.size();
-  out->bytes.resize(position + total);
+  const size_t end = position + total;
   out->offsets.resize(old_rows + 1 + rows);
-  char* bytes = out->bytes.data();
   uint32_t* offsets = out->offsets.data() + old_rows + 1;
-  const char* entry_bytes = dictionary->bytes.data();
-  for (size_t i = 0; i < rows; ++i) {
-    uint32_t begin = entry_offsets[codes[i]];
-    uint32_t length = entry_offsets[codes[i] + 1] - begin;
-    std::memcpy(bytes + position, entry_bytes + begin, length);
-    position += length;
-    offsets[i] = static_cast<uint32_t>(position);
+  const char* entry_bytes = dictionary->padded_bytes.data();
+  if (dictionary->longest <= DecodingDictionary::kPadding) {
+    // Short entries: copy a fixed 16 bytes each (the dictionary is padded,
+    // and so is the output until the final resize) and advance by the
+    // entry's length.
+    out->bytes.resize(end + DecodingDictionary::kPadding);
+    char* bytes = out->bytes.data();
+    for (size_t i = 0; i < rows; ++i) {
+      uint32_t begin = entry_offsets[codes[i]];
+      std::memcpy(bytes + position, entry_bytes + begin, DecodingDictionary::kPadding);
+      position += entry_offsets[codes[i] + 1] - begin;
+      offsets[i] = static_cast<uint32_t>(position);
+    }
+  } else {
+    out->bytes.resize(end);
+    char* bytes = out->bytes.data();
+    for (size_t i = 0; i < rows; ++i) {
+      uint32_t begin = entry_offsets[codes[i]];
+      uint32_t length = entry_offsets[codes[i] + 1] - begin;
+      std::memcpy(bytes + position, entry_bytes + begin, length);
+      position += length;
+      offsets[i] = static_cast<uint32_t>(position);
+    }
   }
+  out->bytes.resize(end);
   return Status::Ok();
 }
+
+}  // namespace
+
+DecodingDictionary::DecodingDictionary(StringValues values) : entries(std::move(values)) {
+  padded_bytes = entries.bytes;
+  padded_bytes.append(kPadding, '\0');
+  for (size_t i = 0; i < entries.size(); ++i) {
+    longest = std::max<size_t>(longest, entries.offsets[i + 1] - entries.offsets[i]);
+  }
+}
+
+namespace {
 
 template <typename T>
 Status DecodeFixedWidth(GranuleEncoding encoding, const uint8_t* payload, size_t size,
@@ -127,7 +164,8 @@ Status DecodeFixedWidth(GranuleEncoding encoding, const uint8_t* payload, size_t
 }  // namespace
 
 Status DecodeGranulePayload(GranuleEncoding encoding, const uint8_t* payload, size_t size,
-                            size_t rows, const StringValues* dictionary, ColumnVector* out) {
+                            size_t rows, const DecodingDictionary* dictionary,
+                            ColumnVector* out) {
   const ColumnType type = out->type();
   switch (type) {
     case ColumnType::kInt64:
@@ -151,9 +189,15 @@ Status DecodeGranulePayload(GranuleEncoding encoding, const uint8_t* payload, si
 
 Status DecodeDictionaryCodes(const uint8_t* payload, size_t size, size_t rows,
                              size_t dictionary_entries, std::vector<uint32_t>* codes) {
-  std::vector<uint64_t>& scratch = Scratch(rows);
-  RETURN_IF_ERROR(DecodeCodes(payload, size, rows, dictionary_entries, scratch.data()));
-  codes->insert(codes->end(), scratch.begin(), scratch.begin() + static_cast<ptrdiff_t>(rows));
+  uint64_t* scratch = Scratch(rows).data();
+  RETURN_IF_ERROR(DecodeCodes(payload, size, rows, scratch));
+  bool beyond = false;
+  for (size_t i = 0; i < rows; ++i) beyond |= scratch[i] >= dictionary_entries;
+  if (beyond) return CodeBeyondDictionary(scratch, rows, dictionary_entries);
+  const size_t old_size = codes->size();
+  codes->resize(old_size + rows);
+  uint32_t* target = codes->data() + old_size;
+  for (size_t i = 0; i < rows; ++i) target[i] = static_cast<uint32_t>(scratch[i]);
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/base/status.h"
@@ -17,13 +18,27 @@
 
 namespace backtrace::column {
 
+// A file's string dictionary as the decoder uses it: the entries, and their
+// bytes again followed by kPadding zero bytes so that entries of up to
+// kPadding bytes are copied with one fixed-size move.
+struct DecodingDictionary {
+  static constexpr size_t kPadding = 16;
+
+  explicit DecodingDictionary(StringValues values);
+
+  StringValues entries;
+  std::string padded_bytes;
+  size_t longest = 0;  // bytes of the longest entry
+};
+
 // Appends the `rows` values held by payload[0, size) to *out, whose type is
 // the column's. `dictionary` is the file's dictionary for kDictionary
 // granules (nullptr otherwise). Errors: kCorruption naming what was wrong,
 // kResourceExhausted when string bytes would pass 4 GiB; on error *out is
 // unchanged.
 Status DecodeGranulePayload(GranuleEncoding encoding, const uint8_t* payload, size_t size,
-                            size_t rows, const StringValues* dictionary, ColumnVector* out);
+                            size_t rows, const DecodingDictionary* dictionary,
+                            ColumnVector* out);
 
 // Appends the dictionary codes of a kDictionary granule to *codes, checking
 // each against the dictionary size. On error *codes is unchanged.

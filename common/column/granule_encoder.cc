@@ -15,11 +15,6 @@ namespace {
 // Payloads smaller than this are never worth a zstd frame.
 constexpr size_t kMinimumCompressibleBytes = 32;
 
-// Total order for zone maps of floats without NaN: -0.0 before +0.0.
-bool FloatLess(double a, double b) {
-  return a < b || (a == b && std::signbit(a) && !std::signbit(b));
-}
-
 }  // namespace
 
 std::string ZoneMapString(std::string_view value, bool* truncated) {
@@ -96,25 +91,33 @@ void GranuleEncoder::EncodeFloats(const ColumnVector& values, size_t begin, size
                                   GranuleInfo* granule) {
   const size_t count = end - begin;
   const double* data = values.float64s().data() + begin;
-  bool seen_number = false;
-  double minimum = 0, maximum = 0, sum = 0;
+  // Written so that it vectorises: a NaN never wins a comparison, so it
+  // leaves the minimum and maximum alone.
+  double minimum = std::numeric_limits<double>::infinity();
+  double maximum = -minimum;
+  size_t nans = 0;
   for (size_t i = 0; i < count; ++i) {
     double value = data[i];
-    sum += value;
-    if (std::isnan(value)) {
-      granule->has_nan = true;
-      continue;
-    }
-    if (!seen_number) {
-      minimum = maximum = value;
-      seen_number = true;
-      continue;
-    }
-    if (FloatLess(value, minimum)) minimum = value;
-    if (FloatLess(maximum, value)) maximum = value;
+    nans += value != value;
+    minimum = value < minimum ? value : minimum;
+    maximum = value > maximum ? value : maximum;
   }
+  // -0.0 and +0.0 compare equal; the zone map puts -0.0 first.
+  if (minimum == 0.0 || maximum == 0.0) {
+    bool negative_zero = false, positive_zero = false;
+    for (size_t i = 0; i < count; ++i) {
+      if (data[i] == 0.0) {
+        (std::signbit(data[i]) ? negative_zero : positive_zero) = true;
+      }
+    }
+    if (minimum == 0.0) minimum = negative_zero ? -0.0 : 0.0;
+    if (maximum == 0.0) maximum = positive_zero ? 0.0 : -0.0;
+  }
+  double sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += data[i];
   granule->float_sum = sum;
-  if (seen_number) {
+  granule->has_nan = nans > 0;
+  if (nans < count) {
     granule->min = minimum;
     granule->max = maximum;
   } else {
@@ -137,8 +140,8 @@ void GranuleEncoder::EncodeStrings(const ColumnVector& values, size_t begin, siz
   const StringValues& strings = values.strings();
   std::string_view minimum, maximum;
   if (dictionary_ != nullptr) {
-    std::vector<uint64_t> codes(dictionary_->codes.begin() + static_cast<ptrdiff_t>(begin),
-                                dictionary_->codes.begin() + static_cast<ptrdiff_t>(end));
+    std::vector<uint64_t> codes(end - begin);
+    for (size_t row = begin; row < end; ++row) codes[row - begin] = dictionary_->code(row);
     uint64_t minimum_code = codes[0], maximum_code = codes[0];
     for (uint64_t code : codes) {
       minimum_code = code < minimum_code ? code : minimum_code;

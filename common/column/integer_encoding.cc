@@ -204,12 +204,7 @@ Status DecodeIntegerBody(IntegerEncoding encoding, const uint8_t** cursor, const
         return Short("bit-packed deltas", packed, available - kDeltaHeaderBytes);
       }
       out[0] = first;
-      UnpackBits(in + kDeltaHeaderBytes, count - 1, width, base, scale, out + 1);
-      uint64_t running = first;
-      for (size_t i = 1; i < count; ++i) {
-        running += out[i];
-        out[i] = running;
-      }
+      UnpackPrefixSums(in + kDeltaHeaderBytes, count - 1, width, base, scale, first, out + 1);
       *cursor = in + kDeltaHeaderBytes + packed;
       return Status::Ok();
     }

@@ -1,7 +1,7 @@
 #include "common/column/string_encoding.h"
 
 #include <algorithm>
-#include <functional>
+#include <cstring>
 #include <limits>
 #include <string_view>
 
@@ -19,6 +19,37 @@ std::vector<uint64_t>& Scratch(size_t count) {
   return scratch;
 }
 
+// A fast hash of short strings: 8 bytes at a time, each folded in with a
+// multiply; the final shift brings high bits down to the slot bits.
+uint64_t HashString(std::string_view value) {
+  const char* data = value.data();
+  size_t size = value.size();
+  uint64_t hash = 0x9e3779b97f4a7c15ull ^ size;
+  while (size >= 8) {
+    uint64_t word;
+    std::memcpy(&word, data, 8);
+    hash = (hash ^ word) * 0xff51afd7ed558ccdull;
+    hash ^= hash >> 29;
+    data += 8;
+    size -= 8;
+  }
+  uint64_t tail = 0;
+  for (size_t i = 0; i < size; ++i) tail |= static_cast<uint64_t>(static_cast<uint8_t>(data[i])) << (8 * i);
+  hash = (hash ^ tail) * 0xc4ceb9fe1a85ec53ull;
+  return hash ^ (hash >> 32);
+}
+
+// Byte equality without a library call for the short strings that
+// dictionaries hold.
+bool Equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() > 16) return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // Open-addressing set of the distinct strings seen so far; slots hold
 // entry index + 1 (0 = empty).
 class DistinctStrings {
@@ -28,12 +59,14 @@ class DistinctStrings {
   // Returns the entry index of `value`, adding it if new, or nullopt when it
   // would be entry number kMaxDictionaryEntries + 1.
   std::optional<uint32_t> Insert(std::string_view value) {
-    uint64_t hash = std::hash<std::string_view>{}(value);
+    uint64_t hash = HashString(value);
     size_t mask = slots_.size() - 1;
     for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
       uint32_t occupant = slots_[slot];
       if (occupant == 0) break;
-      if (hashes_[occupant - 1] == hash && entries_[occupant - 1] == value) return occupant - 1;
+      if (hashes_[occupant - 1] == hash && Equal(entries_[occupant - 1], value)) {
+        return occupant - 1;
+      }
     }
     if (entries_.size() == kMaxDictionaryEntries) return std::nullopt;
     entries_.push_back(value);
@@ -80,8 +113,10 @@ void EncodePlainStrings(const StringValues& values, size_t begin, size_t end, st
 Status DecodePlainStrings(const uint8_t* data, size_t size, size_t count, StringValues* out) {
   const uint8_t* cursor = data;
   const uint8_t* limit = data + size;
-  std::vector<uint64_t>& lengths = Scratch(count);
-  RETURN_IF_ERROR(DecodeIntegerSequence(&cursor, limit, count, lengths.data()));
+  // A local pointer: the scratch vector is thread_local, and the compiler
+  // would otherwise reload it through the thread pointer after every store.
+  uint64_t* lengths = Scratch(count).data();
+  RETURN_IF_ERROR(DecodeIntegerSequence(&cursor, limit, count, lengths));
   const size_t remaining = static_cast<size_t>(limit - cursor);
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -101,10 +136,12 @@ Status DecodePlainStrings(const uint8_t* data, size_t size, size_t count, String
   }
   uint32_t offset = static_cast<uint32_t>(out->bytes.size());
   out->bytes.append(reinterpret_cast<const char*>(cursor), total);
-  out->offsets.reserve(out->offsets.size() + count);
+  const size_t old_rows = out->size();
+  out->offsets.resize(old_rows + 1 + count);
+  uint32_t* offsets = out->offsets.data() + old_rows + 1;
   for (size_t i = 0; i < count; ++i) {
     offset += static_cast<uint32_t>(lengths[i]);
-    out->offsets.push_back(offset);
+    offsets[i] = offset;
   }
   return Status::Ok();
 }
@@ -113,11 +150,12 @@ std::optional<StringDictionary> BuildStringDictionary(const StringValues& values
   const size_t rows = values.size();
   if (rows == 0) return std::nullopt;
   DistinctStrings distinct;
-  std::vector<uint32_t> first_codes(rows);
+  StringDictionary dictionary;
+  dictionary.row_values.resize(rows);
   for (size_t row = 0; row < rows; ++row) {
     std::optional<uint32_t> index = distinct.Insert(values.at(row));
     if (!index) return std::nullopt;
-    first_codes[row] = *index;
+    dictionary.row_values[row] = *index;
   }
   const std::vector<std::string_view>& entries = distinct.entries();
   // Estimated sizes: the dictionary's bytes and lengths plus bit-packed codes,
@@ -137,16 +175,13 @@ std::optional<StringDictionary> BuildStringDictionary(const StringValues& values
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
             [&entries](uint32_t a, uint32_t b) { return entries[a] < entries[b]; });
-  std::vector<uint32_t> code_of(entries.size());
-  StringDictionary dictionary;
+  dictionary.code_of_value.resize(entries.size());
   dictionary.entries.bytes.reserve(distinct_bytes);
   dictionary.entries.offsets.reserve(entries.size() + 1);
   for (uint32_t code = 0; code < order.size(); ++code) {
-    code_of[order[code]] = code;
+    dictionary.code_of_value[order[code]] = code;
     dictionary.entries.push_back(entries[order[code]]);
   }
-  dictionary.codes.resize(rows);
-  for (size_t row = 0; row < rows; ++row) dictionary.codes[row] = code_of[first_codes[row]];
   return dictionary;
 }
 

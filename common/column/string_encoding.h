@@ -27,8 +27,14 @@ void EncodePlainStrings(const StringValues& values, size_t begin, size_t end, st
 Status DecodePlainStrings(const uint8_t* data, size_t size, size_t count, StringValues* out);
 
 struct StringDictionary {
-  StringValues entries;          // distinct values, strictly increasing byte-wise
-  std::vector<uint32_t> codes;   // for each row of the column, its entry
+  StringValues entries;  // distinct values, strictly increasing byte-wise
+  // Each row's value in order of first appearance, and the code (index in
+  // `entries`) of each first appearance.
+  std::vector<uint32_t> row_values;
+  std::vector<uint32_t> code_of_value;
+
+  // The dictionary code of row `row` of the column.
+  uint32_t code(size_t row) const { return code_of_value[row_values[row]]; }
 };
 
 // Builds the dictionary of `values` when they hold at most
