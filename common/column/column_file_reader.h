@@ -5,6 +5,9 @@
 // file and, where it applies, the granule; it never crashes the reader or
 // yields wrong values.
 //
+// Column files are immutable: a mapped file must not be truncated while a
+// reader has it open (reading a page past the new end raises SIGBUS).
+//
 // The reader owns its mapping (or buffer) and releases it when destroyed.
 // After Open it is immutable: any number of threads may call its const
 // methods concurrently.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "common/base/crc32c.h"
@@ -110,7 +111,11 @@ Result<std::string> EncodeColumnFile(const ColumnVector& values, const ColumnFil
     index.dictionary = location;
   }
   const size_t rows = values.size();
-  index.granules.reserve((rows + options.granule_rows - 1) / options.granule_rows);
+  const uint64_t granule_count = (rows + options.granule_rows - 1) / options.granule_rows;
+  if (granule_count > std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidArgument(std::to_string(rows) + " rows need more than 2^32 granules");
+  }
+  index.granules.reserve(granule_count);
   for (size_t begin = 0; begin < rows; begin += options.granule_rows) {
     size_t end = std::min<size_t>(rows, begin + options.granule_rows);
     GranuleInfo granule;

@@ -15,8 +15,8 @@ namespace backtrace::column {
 
 // Encodes `values` as a whole column file in memory and fills *summary (may
 // be nullptr). Errors: kInvalidArgument for bad options, a string longer
-// than kMaxStringBytes or a granule over 4 GiB; kResourceExhausted when zstd
-// cannot allocate.
+// than kMaxStringBytes, a granule over 4 GiB or more than 2^32 granules;
+// kResourceExhausted when zstd cannot allocate.
 [[nodiscard]] Result<std::string> EncodeColumnFile(const ColumnVector& values,
                                                    const ColumnFileOptions& options,
                                                    ColumnFileSummary* summary);
