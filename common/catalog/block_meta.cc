@@ -108,6 +108,7 @@ std::string EncodeBlockMeta(const BlockMeta& block) {
   coding::PutFixed64(&value, static_cast<uint64_t>(block.created_unix_nanos));
   coding::PutVarint64(&value, block.committed_sequence);
   coding::PutFixed64(&value, block.retired_sequence);
+  coding::PutVarint64(&value, block.wal_last_lsn);
   coding::PutVarint64(&value, block.columns.size());
   for (const ColumnStats& column : block.columns) {
     coding::PutVarint64(&value, column.column_index);
@@ -137,7 +138,8 @@ Result<BlockMeta> DecodeBlockMeta(std::string_view bytes) {
       !reader.GetVarint(&block.row_count) || !reader.GetFixed64(&min_time) ||
       !reader.GetFixed64(&max_time) || !reader.GetFixed64(&created) ||
       !reader.GetVarint(&block.committed_sequence) ||
-      !reader.GetFixed64(&block.retired_sequence) || !reader.GetVarint(&column_count)) {
+      !reader.GetFixed64(&block.retired_sequence) || !reader.GetVarint(&block.wal_last_lsn) ||
+      !reader.GetVarint(&column_count)) {
     return Corrupt("is truncated in its header");
   }
   block.min_time = static_cast<int64_t>(min_time);

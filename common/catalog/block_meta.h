@@ -45,6 +45,10 @@ struct BlockMeta {
   int64_t max_time = 0;
   std::vector<ColumnStats> columns;  // one per schema column, in schema order
   int64_t created_unix_nanos = 0;
+  // The highest LSN of the WAL records whose rows the block holds (0 for a
+  // block made by merging). Committing the block raises its table's
+  // wal_watermark to it.
+  uint64_t wal_last_lsn = 0;
   // Set by the catalog: the catalog sequence whose batch committed the block,
   // and the one that retired it (kLiveSequence while live).
   uint64_t committed_sequence = 0;

@@ -134,6 +134,7 @@ std::string EncodeTableEntry(const TableInfo& table) {
   coding::PutVarint64(&value, table.created_sequence);
   coding::PutFixed64(&value, table.dropped_sequence);
   coding::PutFixed64(&value, table.span_class_mask);
+  coding::PutFixed64(&value, table.wal_watermark);
   PutLengthPrefixed(&value, SerializeTableSchema(table.schema));
   Seal(&value);
   return value;
@@ -153,6 +154,7 @@ Result<TableInfo> DecodeTableEntry(std::string_view value) {
   std::string_view schema_bytes;
   if (!reader.GetVarint(&table.table_id) || !reader.GetVarint(&table.created_sequence) ||
       !reader.GetFixed64(&table.dropped_sequence) || !reader.GetFixed64(&table.span_class_mask) ||
+      !reader.GetFixed64(&table.wal_watermark) ||
       !reader.GetLengthPrefixed(body.size(), &schema_bytes) || reader.remaining() != 0) {
     return Status::Corruption("table entry is malformed");
   }

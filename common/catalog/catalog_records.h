@@ -29,6 +29,9 @@ struct TableInfo {
   // Bit c is set once a block of span class c was committed to the table;
   // never cleared. Time-range listings seek once per set bit.
   uint64_t span_class_mask = 0;
+  // Every WAL record of this table with an LSN at or below this is in a
+  // committed block (the highest wal_last_lsn committed); replay skips them.
+  uint64_t wal_watermark = 0;
 
   bool IsDropped() const { return dropped_sequence != catalog_format::kLiveSequence; }
   bool operator==(const TableInfo&) const = default;

@@ -1,6 +1,7 @@
 // Catalog: writes. Each public write builds one WriteTransaction — a RocksDB
 // WriteBatch plus the next state — and commits it with one synced Write, so
 // a write is wholly applied or not at all.
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -167,6 +168,7 @@ Status Catalog::AddBlock(WriteTransaction* transaction, const BlockMeta& block) 
   transaction->batch().Put(record::BlockLocatorKey(block.block_id),
                            record::EncodeBlockLocation({block.table_id, span_class, block.max_time}));
   table->span_class_mask |= uint64_t{1} << span_class;
+  table->wal_watermark = std::max(table->wal_watermark, block.wal_last_lsn);
   return Status::Ok();
 }
 

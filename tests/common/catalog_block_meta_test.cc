@@ -120,6 +120,7 @@ TEST(BlockMetaCodec, HugeColumnCountIsCorruptionNotAnAllocation) {
   for (int field = 0; field < 3; ++field) coding::PutFixed64(&body, 0);
   coding::PutVarint64(&body, 1);
   coding::PutFixed64(&body, catalog_format::kLiveSequence);
+  coding::PutVarint64(&body, 0);  // wal_last_lsn
   coding::PutVarint64(&body, 1000);
   catalog_record::Seal(&body);
   Result<BlockMeta> decoded = DecodeBlockMeta(body);

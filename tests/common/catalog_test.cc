@@ -593,3 +593,36 @@ TEST(CatalogSecondary, CatchUpToASequenceNeverWrittenIsBusyAfterAReopen) {
 
 }  // namespace
 }  // namespace backtrace
+
+namespace backtrace {
+namespace {
+
+TEST(CatalogWalWatermark, CommittingABlockRaisesItsTablesWatermarkDurably) {
+  testing::TemporaryDirectory directory;
+  uint64_t table_id = 0;
+  {
+    auto catalog = OpenPrimary(directory.Join("catalog"));
+    Result<TableInfo> table = catalog->CreateTable(testing::TradesSchema());
+    ASSERT_TRUE(table.ok());
+    table_id = table->table_id;
+    EXPECT_EQ(table->wal_watermark, 0u);
+    for (uint64_t lsn : {uint64_t{40}, uint64_t{25}}) {
+      Result<uint64_t> block_id = catalog->AllocateBlockIds(1);
+      ASSERT_TRUE(block_id.ok());
+      BlockMeta block = testing::MakeBlock(table_id, *block_id, 100, 200, 10);
+      block.wal_last_lsn = lsn;
+      ASSERT_TRUE(catalog->CommitBlock(block, 1, {}).ok());
+    }
+  }
+  auto catalog = OpenPrimary(directory.Join("catalog"));
+  Result<TableInfo> table = catalog->GetTableById(table_id);
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->wal_watermark, 40u) << "the watermark never moves back";
+  Result<std::vector<BlockMeta>> blocks = catalog->AllBlocks(table_id, *catalog->CurrentSequence());
+  ASSERT_TRUE(blocks.ok());
+  ASSERT_EQ(blocks->size(), 2u);
+  EXPECT_EQ((*blocks)[0].wal_last_lsn + (*blocks)[1].wal_last_lsn, 65u);
+}
+
+}  // namespace
+}  // namespace backtrace
