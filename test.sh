@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 ./tools/install-deps.sh
 
 build=build/sanitize
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBACKTRACE_SANITIZE=ON \
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBACKTRACE_SANITIZE=ON -DBACKTRACE_CRASH_POINTS=ON \
   -DBACKTRACE_BUILD_BENCHMARKS=OFF > /dev/null
 cmake --build "$build"
 
