@@ -1,0 +1,223 @@
+#include "worker/compactor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+
+#include "common/base/crash_point.h"
+#include "common/base/file.h"
+#include "common/base/log.h"
+#include "common/column/column_file_writer.h"
+#include "common/hot/hot_block_view.h"
+#include "common/ipc/message_channel.h"
+#include "common/schema/table_schema_codec.h"
+
+namespace backtrace::worker {
+namespace {
+
+// Compares two rows of the hot block by one column.
+int CompareRows(const hot::HotBlockView& view, size_t column, uint32_t left, uint32_t right) {
+  switch (view.type(column)) {
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp: {
+      auto values = view.Int64s(column);
+      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
+    }
+    case ColumnType::kUInt64: {
+      auto values = view.UInt64s(column);
+      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
+    }
+    case ColumnType::kFloat64: {
+      auto values = view.Float64s(column);
+      // NaN sorts last, consistently.
+      bool left_nan = values[left] != values[left], right_nan = values[right] != values[right];
+      if (left_nan || right_nan) return left_nan == right_nan ? 0 : (left_nan ? 1 : -1);
+      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
+    }
+    case ColumnType::kString:
+      return view.StringAt(column, left).compare(view.StringAt(column, right));
+  }
+  return 0;
+}
+
+std::vector<uint32_t> SortOrder(const hot::HotBlockView& view, const std::vector<size_t>& key) {
+  std::vector<uint32_t> order(view.row_count());
+  std::iota(order.begin(), order.end(), 0u);
+  auto less = [&](uint32_t left, uint32_t right) {
+    for (size_t column : key) {
+      int compared = CompareRows(view, column, left, right);
+      if (compared != 0) return compared < 0;
+    }
+    return false;
+  };
+  if (!std::is_sorted(order.begin(), order.end(), less)) {
+    std::stable_sort(order.begin(), order.end(), less);
+  }
+  return order;
+}
+
+ColumnVector Gather(const hot::HotBlockView& view, size_t column,
+                    const std::vector<uint32_t>& order) {
+  ColumnVector values(view.type(column));
+  values.Reserve(order.size());
+  switch (view.type(column)) {
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp: {
+      auto source = view.Int64s(column);
+      auto& target = values.int64s();
+      target.resize(order.size());
+      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+      break;
+    }
+    case ColumnType::kUInt64: {
+      auto source = view.UInt64s(column);
+      auto& target = values.uint64s();
+      target.resize(order.size());
+      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+      break;
+    }
+    case ColumnType::kFloat64: {
+      auto source = view.Float64s(column);
+      auto& target = values.float64s();
+      target.resize(order.size());
+      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+      break;
+    }
+    case ColumnType::kString: {
+      auto& target = values.strings();
+      for (uint32_t row : order) target.push_back(view.StringAt(column, row));
+      break;
+    }
+  }
+  return values;
+}
+
+Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const TableSchema& schema,
+                              int block_descriptor, const std::string& staging) {
+  ASSIGN_OR_RETURN(auto view, hot::HotBlockView::Map(block_descriptor, request.row_count()));
+  if (view->column_count() != schema.columns.size()) {
+    return Status::Corruption("hot block has " + std::to_string(view->column_count()) +
+                              " columns but table " + schema.name + " has " +
+                              std::to_string(schema.columns.size()));
+  }
+  for (size_t column = 0; column < schema.columns.size(); ++column) {
+    if (view->type(column) != schema.columns[column].type) {
+      return Status::Corruption("hot block column " + std::to_string(column) +
+                                " does not have the schema's type");
+    }
+  }
+  std::vector<size_t> key;
+  for (const auto& name : schema.SortKeyColumns()) key.push_back(*schema.ColumnIndex(name));
+  std::vector<uint32_t> order = SortOrder(*view, key);
+
+  RETURN_IF_ERROR(io::RemoveTree(staging));
+  RETURN_IF_ERROR(io::CreateDirectories(staging));
+  column::ColumnFileOptions options;
+  options.zstd_level = request.zstd_level();
+  BlockMeta meta;
+  meta.table_id = request.table_id();
+  meta.block_id = request.block_id();
+  meta.row_count = request.row_count();
+  size_t time_column = *schema.ColumnIndex(schema.time_column);
+  for (size_t column = 0; column < schema.columns.size(); ++column) {
+    ColumnVector values = Gather(*view, column, order);
+    std::string path = io::JoinPath(staging, schema.columns[column].name + ".col");
+    ASSIGN_OR_RETURN(auto summary, column::WriteColumnFile(path, values, options));
+    CRASH_POINT("compactor_during_column_files");
+    ColumnStats stats;
+    stats.column_index = static_cast<uint32_t>(column);
+    stats.has_nan = summary.has_nan;
+    stats.file_bytes = summary.file_bytes;
+    stats.raw_bytes = summary.raw_bytes;
+    if (summary.min && summary.max) {
+      stats.min = *summary.min;
+      stats.max = *summary.max;
+    } else {
+      // Only NaN in a float64 column.
+      stats.min = std::numeric_limits<double>::quiet_NaN();
+      stats.max = std::numeric_limits<double>::quiet_NaN();
+    }
+    if (column == time_column) {
+      meta.min_time = std::get<int64_t>(stats.min);
+      meta.max_time = std::get<int64_t>(stats.max);
+    }
+    meta.columns.push_back(std::move(stats));
+  }
+  RETURN_IF_ERROR(io::SyncDirectory(staging));
+  std::string destination = request.destination_path()->str();
+  std::string parent = std::filesystem::path(destination).parent_path().string();
+  RETURN_IF_ERROR(io::CreateDirectories(parent));
+  RETURN_IF_ERROR(io::RemoveTree(destination));
+  RETURN_IF_ERROR(io::RenameFile(staging, destination));
+  CRASH_POINT("compactor_after_rename");
+  RETURN_IF_ERROR(io::SyncDirectory(parent));
+  RETURN_IF_ERROR(io::SyncDirectory(std::filesystem::path(parent).parent_path().string()));
+  meta.created_unix_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  return meta;
+}
+
+std::string EncodeResponse(uint64_t block_id, const Result<BlockMeta>& result) {
+  flatbuffers::FlatBufferBuilder builder(1024);
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> meta;
+  flatbuffers::Offset<flatbuffers::String> message;
+  if (result.ok()) {
+    std::string encoded = EncodeBlockMeta(*result);
+    meta = builder.CreateVector(reinterpret_cast<const uint8_t*>(encoded.data()), encoded.size());
+  } else {
+    message = builder.CreateString(result.status().message());
+  }
+  fb::CompactBlockResponseBuilder response(builder);
+  response.add_block_id(block_id);
+  if (result.ok()) {
+    response.add_block_meta(meta);
+  } else {
+    response.add_error_code(static_cast<uint16_t>(result.status().code()));
+    response.add_error_message(message);
+  }
+  builder.Finish(response.Finish());
+  return std::string(reinterpret_cast<const char*>(builder.GetBufferPointer()), builder.GetSize());
+}
+
+}  // namespace
+
+Result<BlockMeta> CompactBlock(const fb::CompactBlockRequest& request, int block_descriptor) {
+  if (request.schema() == nullptr || request.staging_path() == nullptr ||
+      request.destination_path() == nullptr) {
+    return Status::InvalidArgument("compaction request lacks a schema or a path");
+  }
+  ASSIGN_OR_RETURN(TableSchema schema, TableSchemaFromFlatBuffer(*request.schema()));
+  std::string staging = request.staging_path()->str();
+  Result<BlockMeta> result = CompactInto(request, schema, block_descriptor, staging);
+  if (!result.ok()) {
+    (void)io::RemoveTree(staging);
+    return result.status().WithContext("block " + std::to_string(request.block_id()) +
+                                       " of table " + schema.name);
+  }
+  return result;
+}
+
+Status RunCompactor(int control_descriptor) {
+  ipc::MessageChannel channel(control_descriptor);
+  while (true) {
+    auto message = channel.Receive();
+    if (!message.ok()) {
+      if (message.status().code() == StatusCode::kAborted) return Status::Ok();
+      return message.status();
+    }
+    flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(message->payload.data()),
+                                   message->payload.size());
+    if (!verifier.VerifyBuffer<fb::CompactBlockRequest>(nullptr) ||
+        message->descriptors.size() != 1) {
+      return Status::Corruption("the daemon sent an unreadable compaction request");
+    }
+    const auto* request = flatbuffers::GetRoot<fb::CompactBlockRequest>(message->payload.data());
+    Result<BlockMeta> result = CompactBlock(*request, message->descriptors[0].get());
+    if (!result.ok()) LogError(result.status().ToString());
+    RETURN_IF_ERROR(channel.Send(EncodeResponse(request->block_id(), result)));
+  }
+}
+
+}  // namespace backtrace::worker
