@@ -21,6 +21,11 @@ TemporaryDirectory::~TemporaryDirectory() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+bool TemporaryDirectory::Exists(const std::string& path) {
+  std::error_code ignored;
+  return std::filesystem::exists(path, ignored);
+}
+
 std::string TemporaryDirectory::Join(std::string_view name) const {
   return path_ + "/" + std::string(name);
 }

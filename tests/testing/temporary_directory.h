@@ -20,6 +20,8 @@ class TemporaryDirectory {
   const std::string& path() const { return path_; }
   // path()/name
   std::string Join(std::string_view name) const;
+  // Whether a file or directory exists at path.
+  static bool Exists(const std::string& path);
 
  private:
   std::string path_;

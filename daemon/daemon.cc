@@ -1,0 +1,127 @@
+#include "daemon/daemon.h"
+
+#include <csignal>
+
+#include "common/base/file.h"
+#include "common/base/log.h"
+
+namespace backtrace::daemon {
+
+Daemon::Daemon(DaemonConfig config, std::string worker_binary)
+    : config_(std::move(config)), worker_binary_(std::move(worker_binary)) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::Run() {
+  ASSIGN_OR_RETURN(DataDirectory directory, DataDirectory::Open(config_.data_dir));
+  directory_ = std::make_unique<DataDirectory>(std::move(directory));
+  RETURN_IF_ERROR(io::CreateDirectories(config_.run_dir));
+  ::signal(SIGPIPE, SIG_IGN);
+
+  uv_loop_init(&loop_);
+  engine_ = std::make_unique<IngestEngine>(&loop_, config_, directory_.get());
+  LogInfo("recovering " + config_.data_dir);
+  Status recovered = engine_->Recover(worker_binary_);
+  if (!recovered.ok()) {
+    engine_->Stop();
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    uv_loop_close(&loop_);
+    return recovered;
+  }
+
+  IngestServerOptions options;
+  options.socket_path = io::JoinPath(config_.run_dir, "ingest.sock");
+  options.socket_mode = config_.socket_mode;
+  options.socket_group = config_.socket_group;
+  options.max_frame_bytes = config_.max_frame_bytes;
+  options.max_connections = config_.max_connections;
+  server_ = std::make_unique<IngestServer>(&loop_, engine_.get(), options);
+  engine_->SetPressureCallback([this](bool pressure) {
+    if (shutting_down_) return;
+    if (pressure) {
+      server_->PauseReading();
+    } else {
+      server_->ResumeReading();
+    }
+  });
+  Status listening = server_->Listen();
+  if (!listening.ok()) {
+    engine_->Stop();
+    server_->CloseAll();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+    return listening;
+  }
+
+  uv_signal_init(&loop_, &terminate_signal_);
+  terminate_signal_.data = this;
+  uv_signal_start(&terminate_signal_, &Daemon::OnSignal, SIGTERM);
+  uv_signal_init(&loop_, &interrupt_signal_);
+  interrupt_signal_.data = this;
+  uv_signal_start(&interrupt_signal_, &Daemon::OnSignal, SIGINT);
+  uv_timer_init(&loop_, &tick_);
+  tick_.data = this;
+  uv_timer_start(&tick_, &Daemon::OnTick, 200, 200);
+
+  LogInfo("ready: ingest socket " + options.socket_path);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  int closed = uv_loop_close(&loop_);
+  if (closed != 0) LogWarning(std::string("event loop closed with handles open: ") + uv_strerror(closed));
+  LogInfo("stopped");
+  return Status::Ok();
+}
+
+void Daemon::OnSignal(uv_signal_t* handle, int signal_number) {
+  auto* self = static_cast<Daemon*>(handle->data);
+  if (self->shutting_down_) {
+    LogWarning("second signal: exiting now; the WAL holds every acknowledged row");
+    std::_Exit(0);
+  }
+  LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+          ", shutting down");
+  self->BeginShutdown();
+}
+
+void Daemon::OnTick(uv_timer_t* handle) {
+  auto* self = static_cast<Daemon*>(handle->data);
+  if (self->shutting_down_) {
+    self->ContinueShutdown();
+    return;
+  }
+  self->engine_->FreezeOldBlocks();
+}
+
+void Daemon::BeginShutdown() {
+  shutting_down_ = true;
+  shutdown_started_ = std::chrono::steady_clock::now();
+  server_->StopAccepting();
+  server_->PauseReading();
+  ContinueShutdown();
+}
+
+void Daemon::ContinueShutdown() {
+  // Answer every batch already received before freezing.
+  if (engine_->HasAppendsInFlight()) return;
+  if (!frozen_for_shutdown_) {
+    frozen_for_shutdown_ = true;
+    engine_->FreezeAll();
+  }
+  engine_->FreezeOldBlocks();
+  bool timed_out = std::chrono::steady_clock::now() - shutdown_started_ >= config_.shutdown_timeout;
+  if (engine_->HasUncommittedBlocks() && !timed_out) return;
+  if (timed_out && engine_->HasUncommittedBlocks()) {
+    LogWarning("shutdown_timeout passed with blocks not yet compacted; they stay in the WAL");
+  }
+  FinishShutdown();
+}
+
+void Daemon::FinishShutdown() {
+  uv_timer_stop(&tick_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&terminate_signal_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&interrupt_signal_), nullptr);
+  server_->CloseAll();
+  engine_->Stop();
+}
+
+}  // namespace backtrace::daemon

@@ -1,0 +1,58 @@
+// Daemon: backtraced's top level. It owns the libuv loop and, on it, the
+// ingest server, the ingest engine, a one-second maintenance timer (age-based
+// freezing, compaction and commit retries) and the SIGTERM/SIGINT handlers.
+//
+// Shutdown (first SIGTERM or SIGINT): stop accepting and reading, answer
+// every batch already received (ack or error), freeze every hot block and
+// wait until compaction has committed them or shutdown_timeout passed (what
+// is not committed stays in the WAL), then exit 0. A second signal exits at
+// once; the WAL still holds every acknowledged row.
+//
+// Owned by main(); runs on the main thread.
+#pragma once
+
+#include <uv.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/base/status.h"
+#include "common/config/daemon_config.h"
+#include "daemon/data_directory.h"
+#include "daemon/ingest_engine.h"
+#include "daemon/ingest_server.h"
+
+namespace backtrace::daemon {
+
+class Daemon {
+ public:
+  Daemon(DaemonConfig config, std::string worker_binary);
+  ~Daemon();
+
+  // Locks the data directory, recovers, listens, and runs until shutdown.
+  // Returns the error that prevented start-up or stopped the daemon.
+  Status Run();
+
+ private:
+  static void OnSignal(uv_signal_t* handle, int signal_number);
+  static void OnTick(uv_timer_t* handle);
+  void BeginShutdown();
+  void ContinueShutdown();
+  void FinishShutdown();
+
+  DaemonConfig config_;
+  std::string worker_binary_;
+  uv_loop_t loop_{};
+  uv_signal_t terminate_signal_{};
+  uv_signal_t interrupt_signal_{};
+  uv_timer_t tick_{};
+  std::unique_ptr<DataDirectory> directory_;
+  std::unique_ptr<IngestEngine> engine_;
+  std::unique_ptr<IngestServer> server_;
+  bool shutting_down_ = false;
+  bool frozen_for_shutdown_ = false;
+  std::chrono::steady_clock::time_point shutdown_started_;
+};
+
+}  // namespace backtrace::daemon

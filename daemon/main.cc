@@ -1,0 +1,73 @@
+// backtraced: the BacktraceDB daemon. See daemon/daemon.h.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "common/base/log.h"
+#include "common/config/daemon_config.h"
+#include "daemon/daemon.h"
+
+namespace {
+
+// backtrace-worker lives beside backtraced unless the environment says
+// otherwise (tests and unusual installs).
+std::string WorkerBinary() {
+  if (const char* path = std::getenv("BACKTRACE_WORKER_BINARY"); path != nullptr && *path != '\0') {
+    return path;
+  }
+  char self[PATH_MAX];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (length <= 0) return "backtrace-worker";
+  self[length] = '\0';
+  return (std::filesystem::path(self).parent_path() / "backtrace-worker").string();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"backtraced: the BacktraceDB daemon (ingestion, compaction, queries)"};
+  std::string config_path;
+  std::string data_dir;
+  std::string run_dir;
+  std::string metrics_listen;
+  bool metrics_listen_given = false;
+  app.add_option("--config", config_path, "configuration file (TOML); defaults apply without it");
+  app.add_option("--data-dir", data_dir, "data directory (overrides data_dir)");
+  app.add_option("--run-dir", run_dir, "directory of the sockets (overrides run_dir)");
+  app.add_option_function<std::string>(
+      "--metrics-listen",
+      [&](const std::string& value) {
+        metrics_listen = value;
+        metrics_listen_given = true;
+      },
+      "host:port of the Prometheus endpoint; empty disables (overrides metrics_listen)");
+  CLI11_PARSE(app, argc, argv);
+
+  backtrace::SetLogRole("backtraced");
+  backtrace::DaemonConfig config;
+  if (!config_path.empty()) {
+    auto loaded = backtrace::LoadDaemonConfig(config_path);
+    if (!loaded.ok()) {
+      backtrace::LogError(loaded.status().ToString());
+      return 2;
+    }
+    config = std::move(*loaded);
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!run_dir.empty()) config.run_dir = run_dir;
+  if (metrics_listen_given) config.metrics_listen = metrics_listen;
+  auto level = backtrace::ParseLogLevel(config.log_level);
+  if (level.ok()) backtrace::SetLogLevel(*level);
+
+  backtrace::daemon::Daemon daemon(config, WorkerBinary());
+  backtrace::Status status = daemon.Run();
+  if (!status.ok()) {
+    backtrace::LogError(status.ToString());
+    return 1;
+  }
+  return 0;
+}
