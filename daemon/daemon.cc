@@ -21,6 +21,7 @@ Status Daemon::Run() {
   uv_loop_init(&loop_);
   engine_ = std::make_unique<IngestEngine>(&loop_, config_, directory_.get());
   LogInfo("recovering " + config_.data_dir);
+  notifier_.Status("Recovering: replaying the WAL of " + config_.data_dir);
   Status recovered = engine_->Recover(worker_binary_);
   if (!recovered.ok()) {
     engine_->Stop();
@@ -63,7 +64,9 @@ Status Daemon::Run() {
   tick_.data = this;
   uv_timer_start(&tick_, &Daemon::OnTick, 200, 200);
 
+  notifier_.StartWatchdog(&loop_);
   LogInfo("ready: ingest socket " + options.socket_path);
+  notifier_.Ready("Ready: ingest socket " + options.socket_path);
   uv_run(&loop_, UV_RUN_DEFAULT);
   int closed = uv_loop_close(&loop_);
   if (closed != 0) LogWarning(std::string("event loop closed with handles open: ") + uv_strerror(closed));
@@ -93,6 +96,7 @@ void Daemon::OnTick(uv_timer_t* handle) {
 
 void Daemon::BeginShutdown() {
   shutting_down_ = true;
+  notifier_.Stopping();
   shutdown_started_ = std::chrono::steady_clock::now();
   server_->StopAccepting();
   server_->PauseReading();
@@ -116,6 +120,7 @@ void Daemon::ContinueShutdown() {
 }
 
 void Daemon::FinishShutdown() {
+  notifier_.StopWatchdog();
   uv_timer_stop(&tick_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate_signal_), nullptr);

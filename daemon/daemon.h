@@ -22,6 +22,7 @@
 #include "daemon/data_directory.h"
 #include "daemon/ingest_engine.h"
 #include "daemon/ingest_server.h"
+#include "daemon/service_notifier.h"
 
 namespace backtrace::daemon {
 
@@ -50,6 +51,7 @@ class Daemon {
   std::unique_ptr<DataDirectory> directory_;
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<IngestServer> server_;
+  ServiceNotifier notifier_;
   bool shutting_down_ = false;
   bool frozen_for_shutdown_ = false;
   std::chrono::steady_clock::time_point shutdown_started_;

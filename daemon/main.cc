@@ -23,7 +23,15 @@ std::string WorkerBinary() {
   ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (length <= 0) return "backtrace-worker";
   self[length] = '\0';
-  return (std::filesystem::path(self).parent_path() / "backtrace-worker").string();
+  std::filesystem::path directory = std::filesystem::path(self).parent_path();
+  // Beside backtraced in a build tree; under libexec when installed.
+  std::filesystem::path beside = directory / "backtrace-worker";
+  std::filesystem::path installed = directory.parent_path() / "libexec/backtracedb/backtrace-worker";
+  std::error_code error;
+  if (!std::filesystem::exists(beside, error) && std::filesystem::exists(installed, error)) {
+    return installed.string();
+  }
+  return beside.string();
 }
 
 }  // namespace

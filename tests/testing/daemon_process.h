@@ -34,6 +34,11 @@ class DaemonProcess {
   // SIGTERM and wait; returns the exit code (or 128 + signal).
   Result<int> Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+  // Waits for the process to exit by itself; returns the exit code.
+  Result<int> Wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    return WaitForExit(timeout);
+  }
+
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
   std::string ingest_socket() const { return run_dir_ + "/ingest.sock"; }
