@@ -116,6 +116,8 @@ Status IngestEngine::Replay() {
   };
   wal::ReplayReport report;
   RETURN_IF_ERROR(wal::Replay(directory_->wal_path(), checkpoint, visit, true, &report));
+  // Everything below the next LSN is durable and applied (or skipped).
+  last_completed_lsn_ = std::max(last_completed_lsn_, report.next_lsn - 1);
   if (report.torn_bytes_cut > 0) {
     LogWarning("cut a torn WAL tail of " + std::to_string(report.torn_bytes_cut) + " bytes at " +
                report.torn_segment + " offset " + std::to_string(report.torn_offset) + " (" +

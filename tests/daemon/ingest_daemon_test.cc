@@ -196,3 +196,27 @@ TEST(IngestDaemon, SigtermExitsZeroAndRemovesTheSocket) {
 
 }  // namespace
 }  // namespace backtrace
+
+namespace backtrace {
+namespace {
+
+TEST(IngestDaemonBackpressure, IngestionPausesAndResumesWhenCompactionFallsBehind) {
+  testing::TemporaryDirectory directory;
+  DaemonProcess daemon(directory.Join("data"), directory.Join("run"),
+                       "max_block_rows = 10000\nmax_frozen_blocks = 1\n"
+                       "max_hot_bytes = \"16MiB\"\n");
+  ASSERT_TRUE(daemon.Start().ok()) << daemon.Log();
+  auto client = ConnectTo(daemon);
+  ASSERT_TRUE(client->CreateTable(OrdersSchema()).ok());
+  ASSERT_TRUE(IngestRows(client.get(), 200000, 10000).ok());
+  EXPECT_EQ(client->acknowledged_rows(), 200000u);
+  ASSERT_EQ(*daemon.Terminate(), 0);
+  EXPECT_NE(daemon.Log().find("pausing ingestion"), std::string::npos) << daemon.Log();
+  EXPECT_NE(daemon.Log().find("resuming ingestion"), std::string::npos);
+  auto stored = testing::ReadStoredTimes(daemon.data_dir(), "orders");
+  ASSERT_TRUE(stored.ok());
+  ExpectEachRowOnce(*stored, 200000);
+}
+
+}  // namespace
+}  // namespace backtrace
