@@ -121,8 +121,8 @@ bool IsValidGranuleEncoding(const ColumnFileHeader& header, GranuleEncoding enco
     case ColumnType::kInt64:
     case ColumnType::kTimestamp:
     case ColumnType::kUInt64:
-      return encoding == GranuleEncoding::kPlain || encoding == GranuleEncoding::kFrameOfReference ||
-             encoding == GranuleEncoding::kDelta;
+      return encoding == GranuleEncoding::kPlain ||
+             encoding == GranuleEncoding::kFrameOfReference || encoding == GranuleEncoding::kDelta;
     case ColumnType::kFloat64:
       return encoding == GranuleEncoding::kPlain || encoding == GranuleEncoding::kByteShuffle ||
              encoding == GranuleEncoding::kDecimal;
@@ -212,7 +212,8 @@ Status ParseDictionaryLocation(ByteReader* reader, uint64_t index_offset,
   }
   if ((dictionary->codec == GranuleCodec::kNone &&
        dictionary->decoded_bytes != dictionary->stored_bytes) ||
-      dictionary->decoded_bytes > MaxDecodedGranuleBytes(ColumnType::kString, dictionary->entries)) {
+      dictionary->decoded_bytes >
+          MaxDecodedGranuleBytes(ColumnType::kString, dictionary->entries)) {
     return Status::Corruption("decoded size " + std::to_string(dictionary->decoded_bytes) +
                               " is not valid");
   }
