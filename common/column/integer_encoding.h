@@ -21,17 +21,32 @@
 
 namespace backtrace::column {
 
+// The writer patches at most this many values of a run: values left out of
+// the frame of reference and stored whole after the packed ones.
+inline constexpr size_t kMaxIntegerPatches = 8;
+
 // The chosen encoding of a run and the size of its body in bytes.
 struct IntegerPlan {
   IntegerEncoding encoding = IntegerEncoding::kPlain;
-  uint64_t base = 0;   // frame of reference: the minimum; delta: the minimum delta
-  uint64_t scale = 1;  // common divisor of (value - base)
-  unsigned width = 0;  // bit width of the packed values
+  // Frame of reference (over the values, or over the deltas for kDelta):
+  // values whose order key (the value, with the sign bit flipped when
+  // is_signed) lies in [lower_key, upper_key] are packed as
+  // (value - base) / scale in `width` bits; the `patches` others are stored
+  // whole.
+  bool is_signed = false;
+  uint64_t base = 0;
+  uint64_t scale = 1;
+  unsigned width = 0;
+  uint64_t lower_key = 0;
+  uint64_t upper_key = ~uint64_t{0};
+  size_t patches = 0;
   size_t body_bytes = 0;
 };
 
-// Measures values[0, count) and picks the encoding with the smallest body
-// (frame of reference on ties with delta; plain when neither packs).
+// Measures values[0, count) and picks the encoding with the smallest body:
+// frame of reference or delta, each with up to kMaxIntegerPatches patches,
+// or plain (frame of reference on ties with delta, plain when neither
+// packs).
 IntegerPlan PlanIntegers(const uint64_t* values, size_t count, bool is_signed);
 
 // Appends the body of `plan` for values[0, count) (the plan must come from

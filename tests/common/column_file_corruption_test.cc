@@ -53,7 +53,14 @@ std::vector<SmallFile> SmallFiles() {
     for (int i = 0; i < 64; ++i) values.push_back(static_cast<int64_t>(random() % 1000) - 500);
     for (int i = 0; i < 64; ++i) values.push_back(1704067200000000000 + 1000 * i * i);
     for (int i = 0; i < 64; ++i) values.push_back(static_cast<int64_t>(random()));
-    for (int i = 0; i < 30; ++i) values.push_back(std::numeric_limits<int64_t>::min());
+    for (int i = 0; i < 64; ++i) values.push_back(std::numeric_limits<int64_t>::min());
+    // Granule 4: two runs rising by microseconds with a jump back between
+    // them, a delta with a patch.
+    int64_t time = 1704067200000000000;
+    for (int i = 0; i < 64; ++i) {
+      time += 1000 * (1 + (i * 7) % 5) - (i == 32 ? 1000000000000 : 0);
+      values.push_back(time);
+    }
     add("timestamp", MakeInt64s(ColumnType::kTimestamp, values));
   }
   {
@@ -130,6 +137,15 @@ TEST(ColumnFileCorruption, SmallFilesCoverEveryEncoding) {
   }
   EXPECT_TRUE(zstd);
   EXPECT_TRUE(plain_codec);
+  // And a patched delta: the width byte of granule 4 of the timestamps.
+  const std::vector<SmallFile> files = SmallFiles();
+  const SmallFile& timestamps = files[0];
+  auto reader = ColumnFileReader::FromBuffer(timestamps.bytes, "small.col");
+  ASSERT_TRUE(reader.ok());
+  const GranuleInfo& patched = (*reader)->granule(4);
+  ASSERT_EQ(patched.encoding, GranuleEncoding::kDelta);
+  ASSERT_EQ(patched.codec, GranuleCodec::kNone);
+  EXPECT_NE(timestamps.bytes[patched.offset + kDeltaHeaderBytes - 1] & kPatchedWidthFlag, 0);
 }
 
 TEST(ColumnFileCorruption, EveryFlippedByteIsAnErrorNamingTheFile) {
