@@ -1,9 +1,9 @@
-// Encodings of a run of 64-bit integers: plain, frame of reference and delta,
-// both of the latter with a common divisor ("scale") and bit-packing. They
-// serve integer and timestamp granules directly and, as "integer sequences"
-// with a leading kind byte, the integers nested in other payloads (decimal
-// floats, dictionary codes, string lengths). docs/column_file_format.md gives
-// the byte layouts.
+// Encodings of a run of 64-bit integers: plain, frame of reference and
+// delta, both of the latter with a common divisor ("scale"), bit-packing and
+// a few patches (outliers stored whole). They serve integer and timestamp
+// granules directly and, as "integer sequences" with a leading kind byte,
+// the integers nested in other payloads (decimal floats, dictionary codes,
+// string lengths). docs/column_file_format.md gives the byte layouts.
 //
 // Values are handled as uint64_t; signed columns pass their two's-complement
 // bits and say so, which only changes how the frame of reference picks its
@@ -56,8 +56,8 @@ void EncodeIntegerBody(const uint64_t* values, size_t count, const IntegerPlan& 
 
 // Decodes a body of `encoding` holding `count` values from [*cursor, limit)
 // into out[0, count) and advances *cursor past it. Malformed input (short
-// buffer, bad width or scale) is kCorruption with a message saying what was
-// wrong; *cursor and out are then unspecified.
+// buffer, bad width, scale or patch list) is kCorruption with a message
+// saying what was wrong; *cursor and out are then unspecified.
 Status DecodeIntegerBody(IntegerEncoding encoding, const uint8_t** cursor, const uint8_t* limit,
                          size_t count, uint64_t* out);
 
