@@ -115,6 +115,12 @@ void UnpackBits(const uint8_t* in, size_t count, unsigned width, uint64_t base, 
   kUnpackers[width](in, count, base, scale, 0, out);
 }
 
+uint64_t ReadPackedValue(const uint8_t* in, size_t count, unsigned width, size_t index) {
+  if (width == 0) return 0;
+  return ReadBitsSafely(in, PackedBytes(count, width), static_cast<uint64_t>(index) * width,
+                        width);
+}
+
 void UnpackPrefixSums(const uint8_t* in, size_t count, unsigned width, uint64_t base,
                       uint64_t scale, uint64_t start, uint64_t* out) {
   kPrefixSumUnpackers[width](in, count, base, scale, start, out);

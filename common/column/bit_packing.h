@@ -36,6 +36,10 @@ void PackBits(const uint64_t* values, size_t count, unsigned width, std::string*
 void UnpackBits(const uint8_t* in, size_t count, unsigned width, uint64_t base, uint64_t scale,
                 uint64_t* out);
 
+// The value at `index` (below count) of `count` values of `width` bits
+// packed in in[0, PackedBytes(count, width)).
+uint64_t ReadPackedValue(const uint8_t* in, size_t count, unsigned width, size_t index);
+
 // Like UnpackBits, but writes running sums: out[i] = start + the sum over
 // j <= i of (base + value_j * scale), modulo 2^64 (the decoding of deltas).
 void UnpackPrefixSums(const uint8_t* in, size_t count, unsigned width, uint64_t base,

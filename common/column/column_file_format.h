@@ -45,6 +45,15 @@ inline constexpr uint32_t kMaxDictionaryEntries = 65536;
 // with one unaligned 8-byte load; wider data is stored plain.
 inline constexpr unsigned kMaxPackedBitWidth = 56;
 
+// Integer bodies (see IntegerEncoding): the fixed bytes before the packed
+// values, and the optional patch list after them, announced by bit 7 of the
+// width byte: a u32 count, then u16 positions, then u64 values.
+inline constexpr size_t kFrameOfReferenceHeaderBytes = 8 + 8 + 1;  // base, scale, width
+inline constexpr size_t kDeltaHeaderBytes = 8 + 8 + 8 + 1;         // first, base, scale, width
+inline constexpr uint8_t kPatchedWidthFlag = 0x80;
+inline constexpr size_t kPatchCountBytes = 4;
+inline constexpr size_t kPatchBytes = 2 + 8;
+
 // The decimal float encoding stores value * 10^exponent as an integer; the
 // exponent is at most this (10^18 is exact in a double).
 inline constexpr unsigned kMaxDecimalExponent = 18;

@@ -145,7 +145,8 @@ Result<std::string> EncodeColumnFile(const ColumnVector& values, const ColumnFil
     summary->min_truncated = index.min_truncated;
     summary->max_truncated = index.max_truncated;
     summary->file_encoding = header.file_encoding;
-    summary->dictionary_entries = dictionary ? static_cast<uint32_t>(dictionary->entries.size()) : 0;
+    summary->dictionary_entries =
+        dictionary ? static_cast<uint32_t>(dictionary->entries.size()) : 0;
   }
   return file;
 }

@@ -1,8 +1,9 @@
 // Decoding of one granule's payload (its bytes after the codec has been
 // undone) into column values. The reader checks the granule's checksum and
 // decompresses it before calling these; they still validate every length and
-// value they read, so malformed bytes give kCorruption, never a crash or
-// wrong values.
+// value they read, so malformed bytes give kCorruption, never a crash or a
+// read out of bounds. (Well-formed but altered bytes decode to other values:
+// catching those is the checksum's job.)
 //
 // Stateless apart from per-thread scratch buffers; callable from any thread.
 #pragma once

@@ -34,7 +34,9 @@ uint64_t HashString(std::string_view value) {
     size -= 8;
   }
   uint64_t tail = 0;
-  for (size_t i = 0; i < size; ++i) tail |= static_cast<uint64_t>(static_cast<uint8_t>(data[i])) << (8 * i);
+  for (size_t i = 0; i < size; ++i) {
+    tail |= static_cast<uint64_t>(static_cast<uint8_t>(data[i])) << (8 * i);
+  }
   hash = (hash ^ tail) * 0xc4ceb9fe1a85ec53ull;
   return hash ^ (hash >> 32);
 }

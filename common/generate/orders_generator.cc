@@ -47,7 +47,9 @@ OrdersGenerator::OrdersGenerator(uint64_t seed) : random_state_(seed) {
     if (symbol == 0) {
       walk = {4500000, 4000000, 5000000, 0};
     } else {
-      int64_t start = symbol == 1 ? 250000 : symbol == 2 ? 10000 : 100 + static_cast<int64_t>(draw % 49901);
+      int64_t start = 100 + static_cast<int64_t>(draw % 49901);
+      if (symbol == 1) start = 250000;
+      if (symbol == 2) start = 10000;
       walk = {start, start / 2, start + start / 2, 0};
     }
     // Steps of up to 0.1% of the starting price, at least one cent.

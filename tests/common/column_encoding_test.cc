@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/coding.h"
 #include "common/column/bit_packing.h"
 #include "common/column/column_file_format.h"
 #include "common/column/float_encoding.h"
@@ -161,8 +162,8 @@ TEST(IntegerEncoding, WrappingDeltasRoundTrip) {
 
 TEST(IntegerEncoding, RandomRunsOfEveryShapeRoundTrip) {
   std::mt19937_64 random(5);
-  for (int trial = 0; trial < 300; ++trial) {
-    size_t count = 1 + random() % 300;
+  for (int trial = 0; trial < 2000; ++trial) {
+    size_t count = 1 + random() % (trial % 2 == 0 ? 300 : 6);
     unsigned bits = 1 + random() % 64;
     uint64_t multiplier = 1 + random() % 7;
     bool sorted = random() % 2 == 0;
@@ -171,8 +172,114 @@ TEST(IntegerEncoding, RandomRunsOfEveryShapeRoundTrip) {
       value = (bits == 64 ? random() : random() >> (64 - bits)) * multiplier;
     }
     if (sorted) std::sort(values.begin(), values.end());
+    for (uint64_t outlier = random() % 12; outlier > 0; --outlier) {
+      values[random() % count] = random() >> (random() % 64);
+    }
     bool is_signed = random() % 2 == 0;
     ASSERT_EQ(RoundTripIntegers(values, is_signed), values) << "trial " << trial;
+  }
+}
+
+TEST(IntegerEncoding, AnOutlierBecomesAPatchInsteadOfWideningEveryValue) {
+  std::mt19937_64 random(22);
+  std::vector<uint64_t> values(8192);
+  for (uint64_t& value : values) value = 1 + random() % 1000;
+  values[777] = uint64_t{1} << 40;
+  values[5000] = 0;  // below the others, and still inside a 10-bit frame
+  IntegerPlan plan = PlanIntegers(values.data(), values.size(), false);
+  EXPECT_EQ(plan.encoding, IntegerEncoding::kFrameOfReference);
+  EXPECT_EQ(plan.width, 10u);
+  EXPECT_EQ(plan.patches, 1u);
+  EXPECT_EQ(RoundTripIntegers(values, false), values);
+}
+
+TEST(IntegerEncoding, JumpsBetweenSortedRunsBecomePatchedDeltas) {
+  // Timestamps of three symbols sorted by (symbol, time): each run rises
+  // slowly, and every new run jumps back in time.
+  std::mt19937_64 random(23);
+  std::vector<uint64_t> values;
+  for (int run = 0; run < 3; ++run) {
+    uint64_t time = 1704067200000000000ull + 1000 * (random() % 1000);
+    for (int i = 0; i < 3000; ++i) {
+      time += 1000 * (1 + random() % 2000);
+      values.push_back(time);
+    }
+  }
+  IntegerPlan plan = PlanIntegers(values.data(), values.size(), true);
+  EXPECT_EQ(plan.encoding, IntegerEncoding::kDelta);
+  EXPECT_EQ(plan.patches, 2u);
+  EXPECT_EQ(plan.scale, 1000u);
+  EXPECT_EQ(plan.width, 11u);
+  EXPECT_EQ(RoundTripIntegers(values, true), values);
+}
+
+TEST(IntegerEncoding, PackedValueUnderAPatchIsIgnored) {
+  // Writers store 0 under a patch; whatever is there, the patch wins.
+  std::mt19937_64 random(24);
+  std::vector<uint64_t> rising;
+  uint64_t time = 1000000;
+  for (int i = 0; i < 500; ++i) {
+    time += 1 + random() % 100;
+    if (i == 250) time -= 900000;
+    rising.push_back(time);
+  }
+  std::vector<uint64_t> scattered(500);
+  for (uint64_t& value : scattered) value = random() % 100;
+  scattered[123] = uint64_t{1} << 60;
+  for (bool is_rising : {true, false}) {
+    const std::vector<uint64_t>& values = is_rising ? rising : scattered;
+    IntegerPlan plan = PlanIntegers(values.data(), values.size(), false);
+    ASSERT_EQ(plan.encoding,
+              is_rising ? IntegerEncoding::kDelta : IntegerEncoding::kFrameOfReference);
+    ASSERT_EQ(plan.patches, 1u);
+    ASSERT_GT(plan.width, 0u);
+    std::string encoded;
+    EncodeIntegerBody(values.data(), values.size(), plan, &encoded);
+    const bool delta = plan.encoding == IntegerEncoding::kDelta;
+    const size_t header = delta ? kDeltaHeaderBytes : kFrameOfReferenceHeaderBytes;
+    const size_t packed_count = delta ? values.size() - 1 : values.size();
+    const size_t patch_list = header + PackedBytes(packed_count, plan.width);
+    size_t position = coding::DecodeFixed16(
+        reinterpret_cast<const uint8_t*>(encoded.data()) + patch_list + kPatchCountBytes);
+    size_t bit = position * plan.width;
+    encoded[header + bit / 8] = static_cast<char>(encoded[header + bit / 8] ^ (1 << (bit % 8)));
+    std::vector<uint64_t> out(values.size());
+    const uint8_t* cursor = reinterpret_cast<const uint8_t*>(encoded.data());
+    ASSERT_TRUE(DecodeIntegerBody(plan.encoding, &cursor, cursor + encoded.size(), values.size(),
+                                  out.data())
+                    .ok());
+    EXPECT_EQ(out, values) << (delta ? "delta" : "frame of reference");
+  }
+}
+
+TEST(IntegerEncoding, DecodeRejectsBadPatchLists) {
+  std::vector<uint64_t> values(100, 5);
+  values[10] = 1000000;
+  values[20] = 2000000;
+  IntegerPlan plan = PlanIntegers(values.data(), values.size(), false);
+  ASSERT_EQ(plan.encoding, IntegerEncoding::kFrameOfReference);
+  ASSERT_EQ(plan.patches, 2u);
+  std::string encoded;
+  EncodeIntegerBody(values.data(), values.size(), plan, &encoded);
+  const size_t patch_list = kFrameOfReferenceHeaderBytes + PackedBytes(100, plan.width);
+  auto decode = [](const std::string& bytes) {
+    std::vector<uint64_t> out(100);
+    const uint8_t* cursor = reinterpret_cast<const uint8_t*>(bytes.data());
+    return DecodeIntegerBody(IntegerEncoding::kFrameOfReference, &cursor, cursor + bytes.size(),
+                             100, out.data());
+  };
+  EXPECT_TRUE(decode(encoded).ok());
+  std::string no_patches = encoded;
+  std::memset(no_patches.data() + patch_list, 0, 4);
+  EXPECT_TRUE(decode(no_patches).IsCorruption());
+  std::string out_of_order = encoded;
+  std::swap(out_of_order[patch_list + 4], out_of_order[patch_list + 6]);
+  EXPECT_TRUE(decode(out_of_order).IsCorruption());
+  std::string beyond = encoded;
+  beyond[patch_list + 6] = 100;
+  EXPECT_TRUE(decode(beyond).IsCorruption());
+  for (size_t length = patch_list; length < encoded.size(); ++length) {
+    EXPECT_TRUE(decode(encoded.substr(0, length)).IsCorruption()) << length;
   }
 }
 
@@ -427,9 +534,12 @@ TEST(GranuleDecoder, MutatedPayloadsNeverCrashAndLeaveOutputUnchangedOnError) {
     for (size_t i = 0; i < values.size(); ++i) {
       values[i] = rising ? 1000 + 7 * i + random() % 5 : random() % 5000;
     }
+    values[100] = uint64_t{1} << 50;  // a patch
+    values[200] = 3;
     IntegerPlan plan = PlanIntegers(values.data(), values.size(), true);
     ASSERT_EQ(plan.encoding,
               rising ? IntegerEncoding::kDelta : IntegerEncoding::kFrameOfReference);
+    ASSERT_GT(plan.patches, 0u);
     std::string payload;
     EncodeIntegerBody(values.data(), values.size(), plan, &payload);
     cases.push_back({ColumnType::kInt64, static_cast<GranuleEncoding>(plan.encoding), payload,

@@ -409,6 +409,26 @@ TEST(ColumnFile, LongStringBoundsAreTruncatedPrefixes) {
   EXPECT_FALSE(summary.max_truncated);
 }
 
+TEST(ColumnFile, AllEqualValuesOfEveryTypeRoundTripCompactly) {
+  for (size_t rows : kBoundaryRowCounts) {
+    std::vector<std::unique_ptr<ColumnFileReader>> readers;
+    readers.push_back(ExpectRoundTrip(
+        MakeInt64s(ColumnType::kTimestamp, std::vector<int64_t>(rows, 1704067200))));
+    readers.push_back(ExpectRoundTrip(MakeUInt64s(std::vector<uint64_t>(rows, 7))));
+    readers.push_back(ExpectRoundTrip(MakeFloat64s(std::vector<double>(rows, 45000.5))));
+    readers.push_back(ExpectRoundTrip(MakeFloat64s(std::vector<double>(rows, -0.0))));
+    readers.push_back(
+        ExpectRoundTrip(MakeStrings(std::vector<std::string>(rows, std::string(70, 'B')))));
+    for (const auto& reader : readers) {
+      ASSERT_NE(reader, nullptr);
+      // A fixed cost plus an index entry (two 64-byte string bounds at most)
+      // and a few dozen bytes of data per granule, whatever the row count.
+      EXPECT_LT(reader->summary().file_bytes, 300 + 250 * reader->granule_count())
+          << ColumnTypeName(reader->type()) << " " << rows;
+    }
+  }
+}
+
 TEST(ColumnFile, EmptyColumnsRoundTrip) {
   for (ColumnType type : {ColumnType::kInt64, ColumnType::kUInt64, ColumnType::kFloat64,
                           ColumnType::kString, ColumnType::kTimestamp}) {

@@ -81,9 +81,10 @@ TEST(OrdersGenerator, FirstRowsAreFixedForSeedOne) {
   EXPECT_EQ(chunk.ts.int64s()[0], kOrdersStartTimestamp);
   std::string rows;
   for (size_t row = 0; row < 3; ++row) {
-    rows += ValueToString(chunk.ts.ValueAt(row)) + " " + std::string(chunk.symbol.strings().at(row)) +
-            " " + ValueToString(chunk.price.ValueAt(row)) + " " +
-            ValueToString(chunk.qty.ValueAt(row)) + "\n";
+    rows += ValueToString(chunk.ts.ValueAt(row)) + " " +
+            std::string(chunk.symbol.strings().at(row)) + " " +
+            ValueToString(chunk.price.ValueAt(row)) + " " + ValueToString(chunk.qty.ValueAt(row)) +
+            "\n";
   }
   EXPECT_EQ(rows, kExpectedFirstRows) << rows;
 }
