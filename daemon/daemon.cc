@@ -54,6 +54,20 @@ Status Daemon::Run() {
     return listening;
   }
 
+  if (!config_.metrics_listen.empty()) {
+    auto exporter = MetricsExporter::Start(config_.metrics_listen);
+    if (!exporter.ok()) {
+      engine_->Stop();
+      server_->CloseAll();
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      uv_loop_close(&loop_);
+      return exporter.status();
+    }
+    metrics_ = std::move(*exporter);
+    PublishMetrics();
+    LogInfo("metrics: http://" + config_.metrics_listen + "/metrics");
+  }
+
   uv_signal_init(&loop_, &terminate_signal_);
   terminate_signal_.data = this;
   uv_signal_start(&terminate_signal_, &Daemon::OnSignal, SIGTERM);
@@ -92,6 +106,14 @@ void Daemon::OnTick(uv_timer_t* handle) {
     return;
   }
   self->engine_->FreezeOldBlocks();
+  self->PublishMetrics();
+}
+
+void Daemon::PublishMetrics() {
+  if (!metrics_) return;
+  MetricsSnapshot snapshot = engine_->Snapshot();
+  snapshot.connections = server_->connection_count();
+  metrics_->Publish(std::move(snapshot));
 }
 
 void Daemon::BeginShutdown() {

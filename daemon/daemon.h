@@ -22,6 +22,7 @@
 #include "daemon/data_directory.h"
 #include "daemon/ingest_engine.h"
 #include "daemon/ingest_server.h"
+#include "daemon/metrics_exporter.h"
 #include "daemon/service_notifier.h"
 
 namespace backtrace::daemon {
@@ -52,6 +53,8 @@ class Daemon {
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<IngestServer> server_;
   ServiceNotifier notifier_;
+  std::shared_ptr<MetricsExporter> metrics_;
+  void PublishMetrics();
   bool shutting_down_ = false;
   bool frozen_for_shutdown_ = false;
   std::chrono::steady_clock::time_point shutdown_started_;

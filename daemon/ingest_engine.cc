@@ -55,7 +55,7 @@ IngestEngine::IngestEngine(uv_loop_t* loop, const DaemonConfig& config, DataDire
 IngestEngine::~IngestEngine() = default;
 
 std::string IngestEngine::FramingErrorResponse(const Status& status) {
-  ++statistics_.batches_rejected;
+  CountRejection(status);
   return ErrorResponse(0, 0, status);
 }
 
@@ -84,7 +84,7 @@ TableState* IngestEngine::FindTableById(uint64_t table_id) {
 void IngestEngine::HandleRequest(std::string_view payload, Responder respond) {
   auto request = wire::VerifyRequest(payload);
   if (!request.ok()) {
-    ++statistics_.batches_rejected;
+    CountRejection(request.status());
     respond(ErrorResponse(0, 0, request.status()), true);
     return;
   }
@@ -173,7 +173,7 @@ void IngestEngine::HandleAppend(uint64_t request_id, std::string_view payload,
                                 const fb::Append& body, const Responder& respond) {
   uint64_t sequence = body.sequence();
   auto reject = [&](const Status& status) {
-    ++statistics_.batches_rejected;
+    CountRejection(status);
     respond(ErrorResponse(request_id, sequence, status), false);
   };
   auto rows = wire::ValidateAppend(body);
@@ -252,7 +252,7 @@ void IngestEngine::DrainCompletions() {
         LogError("WAL write failed, refusing all writes until restart: " +
                  completion.status.ToString());
       }
-      ++statistics_.batches_rejected;
+      CountRejection(completion.status);
       pending->respond(ErrorResponse(pending->request_id, pending->sequence,
                                      Status(completion.status.code(),
                                             "batch not durable: " + completion.status.message())),
@@ -282,6 +282,10 @@ void IngestEngine::DrainCompletions() {
     }
     CRASH_POINT("daemon_after_sync_before_ack");
     statistics_.rows_acknowledged += pending->rows;
+    if (table != nullptr) {
+      table->rows_ingested += pending->rows;
+      table->bytes_ingested += pending->payload.size();
+    }
     ++statistics_.batches_acknowledged;
     pending->respond(AckResponse(pending->request_id, pending->sequence, durable, false), false);
   }
@@ -416,7 +420,9 @@ void IngestEngine::OnCompacted(const CompactionJob& job, Result<BlockMeta> resul
                              [&](const FrozenBlock& f) { return f.block_id == job.block_id; });
   if (frozen == table->frozen.end()) return;
   frozen->compacting = false;
+  compaction_seconds_.Observe(seconds);
   if (!result.ok()) {
+    ++compaction_failures_;
     LogError("compaction of block " + std::to_string(job.block_id) + " of table " +
              table->schema.name + " failed, will retry: " + result.status().ToString());
     return;
@@ -460,6 +466,8 @@ void IngestEngine::CommitReadyBlocks(TableState* table) {
       return;
     }
     table->persisted_lsn = std::max(table->persisted_lsn, held.memory.last_lsn);
+    ++table->blocks_on_disk;
+    table->bytes_on_disk += meta.TotalFileBytes();
     hot_bytes_ -= held.memory.block->used_bytes();
     --frozen_count_;
     ++statistics_.blocks_committed;

@@ -39,6 +39,7 @@
 #include "daemon/compactor_pool.h"
 #include "daemon/data_directory.h"
 #include "daemon/ingest_server.h"
+#include "daemon/metrics_snapshot.h"
 #include "daemon/table_state.h"
 
 namespace backtrace::daemon {
@@ -85,6 +86,8 @@ class IngestEngine : public RequestHandler {
   }
 
   const IngestStatistics& statistics() const { return statistics_; }
+  // The engine's numbers for the metrics endpoint (loop thread).
+  MetricsSnapshot Snapshot() const;
   uint64_t hot_bytes() const { return hot_bytes_; }
   size_t frozen_blocks() const { return frozen_count_; }
   const Status& write_error() const { return write_error_; }
@@ -147,6 +150,16 @@ class IngestEngine : public RequestHandler {
   std::function<void(bool)> pressure_callback_;
   Status write_error_;
   IngestStatistics statistics_;
+
+  // Metrics beyond the statistics.
+  void CountRejection(const Status& status);
+  std::map<std::string, uint64_t> rejected_by_reason_;
+  double replay_seconds_ = 0;
+  uint64_t compaction_failures_ = 0;
+  HistogramCounts compaction_seconds_{DurationBuckets()};
+  mutable std::mutex wal_metrics_mutex_;  // the WAL thread observes groups
+  HistogramCounts wal_sync_seconds_{DurationBuckets()};
+  HistogramCounts group_commit_records_{CountBuckets()};
 };
 
 }  // namespace backtrace::daemon

@@ -16,7 +16,16 @@ namespace backtrace::daemon {
 Status IngestEngine::Recover(const std::string& worker_binary) {
   ASSIGN_OR_RETURN(catalog_, Catalog::OpenPrimary(directory_->catalog_path()));
   ASSIGN_OR_RETURN(auto tables, catalog_->ListTables());
-  for (const auto& info : tables) AddTable(info);
+  ASSIGN_OR_RETURN(uint64_t sequence, catalog_->CurrentSequence());
+  for (const auto& info : tables) {
+    AddTable(info);
+    ASSIGN_OR_RETURN(auto blocks, catalog_->AllBlocks(info.table_id, sequence));
+    TableState* table = FindTableById(info.table_id);
+    for (const auto& block : blocks) {
+      ++table->blocks_on_disk;
+      table->bytes_on_disk += block.TotalFileBytes();
+    }
+  }
   ASSIGN_OR_RETURN(auto marks, catalog_->GetProducerMarks());
   for (const auto& [producer, sequence] : marks) {
     acknowledged_marks_[producer] = sequence;
@@ -125,6 +134,7 @@ Status IngestEngine::Replay() {
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  replay_seconds_ = seconds;
   LogInfo("replayed " + std::to_string(statistics_.replayed_records) + " WAL records (" +
           std::to_string(statistics_.replayed_rows) + " rows) from LSN " +
           std::to_string(checkpoint) + " in " + std::to_string(seconds) + " s");
@@ -133,6 +143,11 @@ Status IngestEngine::Replay() {
   options.segment_bytes = config_.wal_segment_bytes;
   options.sync = config_.wal_sync != WalSyncMode::kNone;
   ASSIGN_OR_RETURN(wal_, wal::GroupCommitWal::Open(options, report.next_lsn));
+  wal_->SetGroupObserver([this](size_t records, double group_seconds) {
+    std::lock_guard<std::mutex> lock(wal_metrics_mutex_);
+    wal_sync_seconds_.Observe(group_seconds);
+    group_commit_records_.Observe(static_cast<double>(records));
+  });
   return Status::Ok();
 }
 

@@ -44,6 +44,11 @@ struct TableState {
   std::optional<BlockInMemory> hot;
   std::deque<FrozenBlock> frozen;
   uint64_t next_block_sequence = 1;
+  // For metrics: since start-up (ingested) and on disk (blocks).
+  uint64_t rows_ingested = 0;
+  uint64_t bytes_ingested = 0;
+  uint64_t blocks_on_disk = 0;
+  uint64_t bytes_on_disk = 0;
 };
 
 }  // namespace backtrace::daemon

@@ -1,5 +1,6 @@
 #include "common/wal/group_commit_wal.h"
 
+#include <chrono>
 #include <system_error>
 #include <utility>
 
@@ -83,6 +84,8 @@ void GroupCommitWal::Commit(std::vector<Submission>& group) {
   };
   std::vector<Outcome> outcomes(group.size());
   Status sync_status;
+  size_t group_records = 0;
+  auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(writer_mutex_);
     for (size_t i = 0; i < group.size(); ++i) {
@@ -101,6 +104,7 @@ void GroupCommitWal::Commit(std::vector<Submission>& group) {
           outcome.status = lsn.status();  // the sticky error
           break;
         }
+        ++group_records;
         if (r == 0) outcome.first_lsn = *lsn;
         outcome.last_lsn = *lsn;
         std::string().swap(records[r].payload);  // copied into the writer's buffer
@@ -114,6 +118,10 @@ void GroupCommitWal::Commit(std::vector<Submission>& group) {
       syncs_.store(stats.syncs, std::memory_order_relaxed);
       durable_lsn_.store(writer_->durable_lsn(), std::memory_order_release);
     }
+  }
+  if (observer_ && group_records > 0) {
+    observer_(group_records,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
   for (size_t i = 0; i < group.size(); ++i) {

@@ -84,6 +84,12 @@ class GroupCommitWal {
   // thread. Idempotent.
   void Close();
 
+  // Called on the WAL thread after each group's sync attempt with the
+  // number of records in the group and the seconds spent writing and
+  // syncing them (for metrics). Set before submitting anything.
+  using GroupObserver = std::function<void(size_t records, double seconds)>;
+  void SetGroupObserver(GroupObserver observer) { observer_ = std::move(observer); }
+
   GroupCommitStats stats() const;
   // The highest LSN reported durable so far; 0 if none.
   uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
@@ -115,6 +121,7 @@ class GroupCommitWal {
   std::condition_variable queue_changed_;
   std::vector<Submission> queue_;
   bool closing_ = false;
+  GroupObserver observer_;
 
   std::mutex close_mutex_;  // serialises Close
   std::thread thread_;

@@ -26,9 +26,10 @@ DaemonProcess::DaemonProcess(std::string data_dir, std::string run_dir, std::str
   std::ofstream config(config_path_);
   config << "data_dir = \"" << data_dir_ << "\"\n"
          << "run_dir = \"" << run_dir_ << "\"\n"
-         << "metrics_listen = \"\"\n"
-         << "log_level = \"debug\"\n"
-         << extra_config << "\n";
+         << "log_level = \"debug\"\n";
+  // No metrics endpoint unless the test asks for one.
+  if (extra_config.find("metrics_listen") == std::string::npos) config << "metrics_listen = \"\"\n";
+  config << extra_config << "\n";
 }
 
 DaemonProcess::~DaemonProcess() { Kill(); }
