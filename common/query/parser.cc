@@ -167,11 +167,6 @@ class Parser {
         item.alias_offset = Peek().offset;
         ASSIGN_OR_RETURN(ast::Name alias, ParseName("an alias"));
         item.alias = std::move(alias.text);
-      } else if (Peek().kind == TokenKind::kQuotedIdentifier ||
-                 (Peek().kind == TokenKind::kIdentifier && !IsKeyword(Peek()))) {
-        item.alias_offset = Peek().offset;
-        item.alias = Peek().text;
-        Advance();
       }
       select->items.push_back(std::move(item));
     } while (AcceptSymbol(","));
