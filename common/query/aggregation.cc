@@ -18,6 +18,18 @@ uint64_t FloatKey(double value) {
   return bits;
 }
 
+// Rows [first, first + count) of a slice.
+ColumnSlice SliceRows(const ColumnSlice& slice, size_t first, size_t count) {
+  ColumnSlice part = slice;
+  part.rows = count;
+  if (slice.type == ColumnType::kString) {
+    if (slice.offsets != nullptr) part.offsets = slice.offsets + first;
+  } else if (slice.values != nullptr) {
+    part.values = static_cast<const char*>(slice.values) + first * 8;
+  }
+  return part;
+}
+
 double FloatFromKey(uint64_t bits) {
   double value;
   std::memcpy(&value, &bits, 8);
@@ -220,6 +232,15 @@ Status Aggregation::Consume(ScanBatch& batch, bool* stop) {
     groups = group_ids_.data();
   }
   any_rows_ = true;
+  // Rows of sorted tables come in long runs of one group: feed each run to
+  // the single-group loops.
+  runs_.clear();
+  if (groups != nullptr) {
+    for (size_t i = 0; i < rows && runs_.size() * 32 <= rows; ++i) {
+      if (i == 0 || groups[i] != groups[i - 1]) runs_.push_back(i);
+    }
+    if (runs_.size() * 32 > rows) runs_.clear();
+  }
   evaluator_.Reset();
   const int64_t* times = nullptr;
   for (size_t i = 0; i < states_.size(); ++i) {
@@ -231,7 +252,16 @@ Status Aggregation::Consume(ScanBatch& batch, bool* stop) {
     if (aggregate.kind == AggregateKind::kFirst || aggregate.kind == AggregateKind::kLast) {
       times = inputs_[plan_.time_column].data<int64_t>();
     }
-    states_[i]->Update(values, times, groups, 0, rows);
+    if (runs_.empty()) {
+      states_[i]->Update(values, times, groups, 0, rows);
+      continue;
+    }
+    for (size_t run = 0; run < runs_.size(); ++run) {
+      size_t first = runs_[run];
+      size_t count = (run + 1 < runs_.size() ? runs_[run + 1] : rows) - first;
+      states_[i]->Update(SliceRows(values, first, count), times ? times + first : nullptr, nullptr,
+                         groups[first], count);
+    }
   }
   return Status::Ok();
 }

@@ -58,6 +58,7 @@ class Aggregation final : public BatchConsumer {
   std::vector<GatherBuffer> buffers_;
   ExpressionEvaluator evaluator_;
   std::vector<uint32_t> group_ids_;
+  std::vector<size_t> runs_;  // first row of each run of one group
   std::vector<uint64_t> key_words_;
   struct KeyCache {
     uint64_t file_serial = 0;

@@ -78,6 +78,7 @@ Status TableScan::CheckDeadline() const {
 
 Status TableScan::Run(BatchConsumer* consumer) {
   const TableSchema& schema = plan_.schema;
+  std::vector<const hot::HotBlockView*> in_memory;
   for (const auto* view : source_.InMemoryBlocks()) {
     if (view == nullptr) continue;
     if (view->column_count() != schema.columns.size()) {
@@ -93,10 +94,7 @@ Status TableScan::Run(BatchConsumer* consumer) {
                                   schema.columns[column].name + " has another type than the schema");
       }
     }
-  }
-  std::vector<const hot::HotBlockView*> in_memory;
-  for (const auto* view : source_.InMemoryBlocks()) {
-    if (view != nullptr) in_memory.push_back(view);
+    in_memory.push_back(view);
   }
 
   uint64_t persisted_total = 0;
@@ -146,16 +144,14 @@ Status TableScan::ScanBlock(const BlockMeta& block, BatchConsumer* consumer, boo
   ++counters_.blocks_scanned;
 
   BlockReader reader(source_, block, schema, &next_file_serial_);
-  // The granule layout comes from the first column the scan needs.
-  size_t layout_column = plan_.time_column;
+  // The granule layout comes from the first column the scan needs: that of
+  // a predicate still undecided, else any column read, else the time column.
+  size_t layout_column = plan_.scan_columns.empty() ? plan_.time_column : plan_.scan_columns.front();
   for (size_t i = 0; i < predicate_count; ++i) {
     if (block_match[i] != ZoneMatch::kAll && plan_.predicates[i].column()) {
       layout_column = *plan_.predicates[i].column();
       break;
     }
-  }
-  if (layout_column == plan_.time_column && !plan_.scan_columns.empty()) {
-    layout_column = plan_.scan_columns.front();
   }
   RETURN_IF_ERROR(reader.Reader(layout_column).status());
   const size_t granules = reader.granule_count();

@@ -103,9 +103,10 @@ TEST(QueryParser, DeepNestingIsAnErrorNotACrash) {
 }
 
 TEST(QueryParser, ResultNamesAreNormalisedExpressionText) {
-  EXPECT_EQ(OutputNames("SELECT SUM( price*qty )/Sum(qty), (qty+1)*2, qty-(id-1), -PRICE FROM trades"),
-            (std::vector<std::string>{"sum(price * qty) / sum(qty)", "(qty + 1) * 2",
-                                      "qty - (id - 1)", "-price"}));
+  EXPECT_EQ(OutputNames("SELECT (qty+1)*2, qty-(id-1), -PRICE, qty - 1 - 2 FROM trades"),
+            (std::vector<std::string>{"(qty + 1) * 2", "qty - (id - 1)", "-price", "qty - 1 - 2"}));
+  EXPECT_EQ(OutputNames("SELECT SUM( price*qty )/Sum(qty), COUNT(*) FROM trades"),
+            (std::vector<std::string>{"sum(price * qty) / sum(qty)", "count(*)"}));
 }
 
 TEST(QueryParser, AliasesNameResultColumns) {

@@ -188,9 +188,10 @@ inline void Accumulate(const BoundAggregate& aggregate, const Value& value, int6
     case AggregateKind::kMin:
     case AggregateKind::kMax: {
       if (auto* d = std::get_if<double>(&value); d != nullptr && std::isnan(*d)) return;
-      bool better = aggregate.kind == AggregateKind::kMin ? ValueLess(value, accumulator->best)
-                                                          : ValueLess(accumulator->best, value);
-      if (!accumulator->has || better) accumulator->best = value;
+      bool better = !accumulator->has ||
+                    (aggregate.kind == AggregateKind::kMin ? ValueLess(value, accumulator->best)
+                                                           : ValueLess(accumulator->best, value));
+      if (better) accumulator->best = value;
       accumulator->has = true;
       return;
     }
