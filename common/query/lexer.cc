@@ -136,9 +136,13 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
         token.text = std::string(1, c);
         ++i;
       } else {
-        std::string shown = (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f)
-                                ? "'" + std::string(1, c) + "'"
-                                : "byte " + std::to_string(static_cast<unsigned char>(c));
+        // Built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + string.
+        std::string shown;
+        if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) {
+          shown.append(1, '\'').append(1, c).append(1, '\'');
+        } else {
+          shown.append("byte ").append(std::to_string(static_cast<unsigned char>(c)));
+        }
         return LexError(sql, i, "unexpected character " + shown);
       }
     }

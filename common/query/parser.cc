@@ -138,7 +138,11 @@ class Parser {
     return Status::Ok();
   }
   Status ExpectSymbol(std::string_view symbol) {
-    if (!AcceptSymbol(symbol)) return Expected("'" + std::string(symbol) + "'");
+    if (!AcceptSymbol(symbol)) {
+      std::string shown;
+      shown.append(1, '\'').append(symbol).append(1, '\'');
+      return Expected(shown);
+    }
     return Status::Ok();
   }
 
