@@ -193,9 +193,11 @@ class Driver {
     std::string error;
     if (!RefuseExisting(database, &error)) return Fail(error);
     LoadReport report;
+    double cpu_start = ProcessCpuSeconds();
     Stopwatch total;
     if (!engine_->BulkLoad(database, csv, &report, &error)) return Fail(error);
     double seconds = total.Seconds();
+    double cpu_seconds = ProcessCpuSeconds() - cpu_start;
     std::string phases = "{";
     for (size_t i = 0; i < report.phases.size(); ++i) {
       if (i > 0) phases += ',';
@@ -208,6 +210,7 @@ class Driver {
         .Add("rows", report.rows)
         .Add("seconds", seconds)
         .Add("rows_per_second", static_cast<double>(report.rows) / seconds)
+        .Add("cpu_seconds", cpu_seconds)
         .AddRaw("phases", phases);
     AddFootprint(&line, database);
     line.Add("peak_rss_bytes", PeakResidentBytes()).AddRaw("load_average", LoadAverageJson()).Print();
@@ -222,6 +225,7 @@ class Driver {
     StreamOptions stream_options;
     stream_options.create_indexes = options_.create_indexes;
 
+    double cpu_start = ProcessCpuSeconds();
     Stopwatch total;
     OrdersCsvReader reader;
     if (!reader.Open(csv, &error)) return Fail(error);
@@ -248,6 +252,7 @@ class Driver {
     }
     if (!engine_->StreamEnd(&error)) return Fail(error);
     double seconds = total.Seconds();  // every row committed durably by now
+    double cpu_seconds = ProcessCpuSeconds() - cpu_start;
     Stopwatch close;
     if (!engine_->Close(&error)) return Fail(error);
     double close_seconds = close.Seconds();
@@ -264,6 +269,7 @@ class Driver {
         .Add("indexes", engine_->StreamIndexes(stream_options))
         .Add("seconds", seconds)
         .Add("rows_per_second", static_cast<double>(rows) / seconds)
+        .Add("cpu_seconds", cpu_seconds)
         .Add("commit_seconds_total", commit_total)
         .Add("commit_seconds_p50", Quantile(commit_seconds, 0.5))
         .Add("commit_seconds_p99", Quantile(commit_seconds, 0.99))
@@ -309,16 +315,21 @@ class Driver {
       }
 
       ResultTable cold_result;
+      double cold_cpu_start = ProcessCpuSeconds();
       Stopwatch cold;
       if (!engine_->Run(query.sql, &cold_result, &error)) return Fail(query.name + ": " + error);
       double cold_seconds = cold.Seconds();
+      double cold_cpu_seconds = ProcessCpuSeconds() - cold_cpu_start;
 
       ResultTable result;
       std::vector<double> warm_seconds;
+      std::vector<double> warm_cpu_seconds;
       for (int run = 0; run < options_.repeat; ++run) {
+        double cpu_start = ProcessCpuSeconds();
         Stopwatch warm;
         if (!engine_->Run(query.sql, &result, &error)) return Fail(query.name + ": " + error);
         warm_seconds.push_back(warm.Seconds());
+        warm_cpu_seconds.push_back(ProcessCpuSeconds() - cpu_start);
       }
       std::string digest = Digest(result);
 
@@ -332,6 +343,9 @@ class Driver {
           .Add("cold_seconds", cold_seconds)
           .Add("warm_seconds", warm_seconds)
           .Add("warm_median_seconds", Median(warm_seconds))
+          .Add("cold_cpu_seconds", cold_cpu_seconds)
+          .Add("warm_cpu_seconds", warm_cpu_seconds)
+          .Add("warm_median_cpu_seconds", Median(warm_cpu_seconds))
           .Add("cold_answer_matches_warm", AnswersAgree(cold_result, result, kAnswerTolerance))
           .Add("rows", static_cast<uint64_t>(result.row_count()));
       std::string columns = "[";

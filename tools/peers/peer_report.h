@@ -66,6 +66,11 @@ double Median(std::vector<double> values);
 // The value at fraction `quantile` (0..1) of the sorted values, nearest rank.
 double Quantile(std::vector<double> values, double quantile);
 
+// CPU time (user + system) of every thread of this process so far, in
+// seconds (getrusage). On a shared machine this measures the work done,
+// where wall time also measures the wait for a core.
+double ProcessCpuSeconds();
+
 // Peak resident set size of this process so far, in bytes (getrusage).
 uint64_t PeakResidentBytes();
 
