@@ -206,6 +206,45 @@ TEST_F(CliIngestTest, IsoTimestampsAndAnyColumnOrder) {
   EXPECT_EQ(StopAndReadTimes(), expected);
 }
 
+TEST_F(CliIngestTest, TerminalShowsProgressAndThePercentageOfAFile) {
+  std::string path = directory_.Join("orders.csv");
+  WriteFile(path, Generate(20000, 9));
+  CliProcess ingest({"--run-dir", run_dir(), "ingest", "orders", path, "--batch-rows", "1000"},
+                    directory_.path(), {}, /*stderr_terminal=*/true);
+  CliResult result = ingest.Wait();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "20000 rows acknowledged\n");
+  EXPECT_NE(result.err.find("\r[########################] 100.0%  20,000 rows  "),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(" rows/s  in "), std::string::npos) << result.err;
+}
+
+TEST_F(CliIngestTest, InterruptStopsReadingAndReportsWhatWasAcknowledged) {
+  std::string csv = Generate(6000, 10);
+  CliProcess ingest({"--run-dir", run_dir(), "ingest", "orders", "-", "--batch-rows", "1000"},
+                    directory_.path());
+  ASSERT_TRUE(ingest.Write(LineRange(csv, 0, 3001)));
+  ingest.WaitUntilInputIsRead();
+  // It has taken in three batches and sent up to three (normally all:
+  // it sends the third once the fourth is read, unless it saw the signal
+  // earlier), never the fourth.
+  ingest.Signal(SIGINT);
+  ingest.Write(LineRange(csv, 3001, 6001));
+  CliResult result = ingest.Wait();
+  EXPECT_EQ(result.exit_code, 130);
+  ASSERT_TRUE(result.out == "0 rows acknowledged\n" || result.out == "1000 rows acknowledged\n" ||
+              result.out == "2000 rows acknowledged\n" ||
+              result.out == "3000 rows acknowledged\n")
+      << result.out;
+  EXPECT_NE(result.err.find("interrupted; the rest of <stdin> was not ingested (to resume, run "
+                            "the same command with --producer "),
+            std::string::npos)
+      << result.err;
+  size_t acknowledged = std::stoul(result.out);
+  EXPECT_EQ(StopAndReadTimes(), GeneratedTimes(acknowledged, 10));
+}
+
 TEST_F(CliIngestTest, UnknownTableIsNamed) {
   CliResult result = Run({"ingest", "trades"}, "ts,price\n1,2.5\n");
   EXPECT_EQ(result.exit_code, 1);

@@ -1,12 +1,14 @@
 // CliProcess: runs the real `backtrace` program as a child process for a
 // test, with its standard input fed through a pipe by the test and its
-// standard output and error captured to files.
+// standard output and error captured to files (or standard error to a
+// pseudo-terminal, to see what a terminal would show).
 //
 // Owned by one test; single-threaded use. Header-only: tests/tools has no
 // library of its own.
 #pragma once
 
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -39,7 +41,7 @@ class CliProcess {
   // Starts `backtrace <arguments>`; output files go to `scratch_directory`.
   // environment: NAME=VALUE entries set in the child (NAME= unsets).
   CliProcess(const std::vector<std::string>& arguments, const std::string& scratch_directory,
-             const std::vector<std::string>& environment = {}) {
+             const std::vector<std::string>& environment = {}, bool stderr_terminal = false) {
     static std::atomic<int> counter{0};
     std::string stem = scratch_directory + "/cli-" + std::to_string(::getpid()) + "-" +
                        std::to_string(counter++);
@@ -47,6 +49,10 @@ class CliProcess {
     err_path_ = stem + ".err";
     int pipe_ends[2];
     if (::pipe2(pipe_ends, O_CLOEXEC) != 0) std::abort();
+    int terminal = -1;
+    if (stderr_terminal && ::openpty(&terminal_, &terminal, nullptr, nullptr, nullptr) != 0) {
+      std::abort();
+    }
     std::string binary = BinaryDirectory() + "/backtrace";
     std::vector<std::string> argv_strings{binary};
     argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
@@ -57,7 +63,7 @@ class CliProcess {
       int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(out, STDOUT_FILENO);
-      ::dup2(err, STDERR_FILENO);
+      ::dup2(terminal >= 0 ? terminal : err, STDERR_FILENO);
       ::signal(SIGPIPE, SIG_DFL);
       for (const auto& entry : environment) {
         size_t equals = entry.find('=');
@@ -76,11 +82,13 @@ class CliProcess {
       ::_exit(127);
     }
     ::close(pipe_ends[0]);
+    if (terminal >= 0) ::close(terminal);
     input_ = pipe_ends[1];
   }
 
   ~CliProcess() {
     CloseInput();
+    if (terminal_ >= 0) ::close(terminal_);
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
@@ -112,6 +120,8 @@ class CliProcess {
     }
   }
 
+  void Signal(int signal_number) { ::kill(pid_, signal_number); }
+
   void CloseInput() {
     if (input_ >= 0) ::close(input_);
     input_ = -1;
@@ -128,6 +138,15 @@ class CliProcess {
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     result.out = ReadAll(out_path_);
     result.err = ReadAll(err_path_);
+    if (terminal_ >= 0) {
+      // What the program wrote to the terminal (read until EIO: the
+      // other side is closed now).
+      char buffer[4096];
+      ssize_t got;
+      while ((got = ::read(terminal_, buffer, sizeof(buffer))) > 0) {
+        result.err.append(buffer, static_cast<size_t>(got));
+      }
+    }
     return result;
   }
 
@@ -141,6 +160,7 @@ class CliProcess {
 
   pid_t pid_ = -1;
   int input_ = -1;
+  int terminal_ = -1;  // pseudo-terminal master when stderr is a terminal
   std::string out_path_;
   std::string err_path_;
 };

@@ -5,10 +5,12 @@
 namespace backtrace::cli {
 
 std::string IngestSocketPath(const Context& context) {
-  std::string path = context.run_dir;
-  if (path.empty()) path = ".";
-  if (path.back() != '/') path += '/';
-  return path + "ingest.sock";
+  // Built by appending: g++ 12 warns falsely (-Wrestrict) on assigning a
+  // literal to a string in Release builds.
+  std::string path(context.run_dir.empty() ? std::string_view(".") : context.run_dir);
+  if (path.back() != '/') path.push_back('/');
+  path.append("ingest.sock");
+  return path;
 }
 
 int PrintError(std::string_view message) {

@@ -87,6 +87,26 @@ uint64_t RandomProducerId() {
   return id == 0 ? 1 : id;
 }
 
+// Notes on standard error about batches already stored and lines skipped.
+void ReportSkipped(const BatchSender& sender, const CsvReader& reader,
+                   const std::string& input_name, uint64_t producer_id) {
+  if (sender.duplicate_batches() > 0) {
+    std::fprintf(stderr,
+                 "backtrace: %s rows (%" PRIu64 " batch%s) were already stored by producer %" PRIu64
+                 " and were not added again\n",
+                 WithThousands(sender.duplicate_rows()).c_str(), sender.duplicate_batches(),
+                 sender.duplicate_batches() == 1 ? "" : "es", producer_id);
+  }
+  if (reader.bad_lines() > 0) {
+    std::string report = "backtrace: skipped " + WithThousands(reader.bad_lines()) + " bad line" +
+                         (reader.bad_lines() == 1 ? "" : "s") + " of " + input_name +
+                         (reader.bad_lines() > reader.bad_line_reasons().size() ? "; the first:\n"
+                                                                                : ":\n");
+    for (const auto& reason : reader.bad_line_reasons()) report += "  " + reason + "\n";
+    std::fputs(report.c_str(), stderr);
+  }
+}
+
 // Runs the ingest; *acknowledged receives the rows stored by this run.
 int Ingest(const IngestOptions& options, const Context& context, uint64_t* acknowledged) {
   if (options.batch_rows == 0) return PrintError("--batch-rows must be at least 1");
@@ -127,6 +147,7 @@ int Ingest(const IngestOptions& options, const Context& context, uint64_t* ackno
   uint64_t rows_sent = 0;
   size_t withheld_rows = 0;
   Result<size_t> current_rows = reader->ReadBatch(options.batch_rows, &current);
+  uint64_t bytes_through_current = reader->bytes_consumed();  // for the progress bar
   while (current_rows.ok() && *current_rows > 0 && !interrupted) {
     Result<size_t> next_rows = reader->ReadBatch(options.batch_rows, &next);
     if (!next_rows.ok() && *current_rows < options.batch_rows && options.producer != 0) {
@@ -140,7 +161,8 @@ int Ingest(const IngestOptions& options, const Context& context, uint64_t* ackno
     send_error = sender.Send(current);
     if (!send_error.ok()) break;
     rows_sent += *current_rows;
-    progress.Update(rows_sent, reader->bytes_consumed());
+    progress.Update(rows_sent, bytes_through_current);
+    bytes_through_current = reader->bytes_consumed();
     std::swap(current, next);
     current_rows = std::move(next_rows);
   }
@@ -148,25 +170,9 @@ int Ingest(const IngestOptions& options, const Context& context, uint64_t* ackno
   *acknowledged = sender.acknowledged_rows();
   progress.Finish();
 
-  if (sender.duplicate_batches() > 0) {
-    std::fprintf(stderr,
-                 "backtrace: %s rows (%" PRIu64
-                 " batches) were already stored by producer %" PRIu64
-                 " and were not added again\n",
-                 WithThousands(sender.duplicate_rows()).c_str(), sender.duplicate_batches(),
-                 client_options.producer_id);
-  }
-  if (reader->bad_lines() > 0) {
-    std::string report = "backtrace: skipped " + WithThousands(reader->bad_lines()) +
-                         " bad line" + (reader->bad_lines() == 1 ? "" : "s") + " of " +
-                         input_name + (reader->bad_lines() > reader->bad_line_reasons().size()
-                                           ? "; the first:\n"
-                                           : ":\n");
-    for (const auto& reason : reader->bad_line_reasons()) report += "  " + reason + "\n";
-    std::fputs(report.c_str(), stderr);
-  }
+  ReportSkipped(sender, *reader, input_name, client_options.producer_id);
   std::string resume = options.producer != 0
-                           ? ""
+                           ? " (run the same command again to add the rest)"
                            : " (to resume, run the same command with --producer " +
                                  std::to_string(client_options.producer_id) +
                                  ": it skips the batches already stored)";
@@ -181,13 +187,18 @@ int Ingest(const IngestOptions& options, const Context& context, uint64_t* ackno
   if (!send_error.ok()) return PrintError(send_error.message() + resumable(send_error));
   if (!finished.ok()) return PrintError(finished.message() + resumable(finished));
   if (!current_rows.ok()) {
-    std::string advice =
-        withheld_rows > 0
-            ? " (the " + WithThousands(withheld_rows) +
-                  " rows of its batch before it were not sent, so that the same command adds "
-                  "each row once when run again after the line is fixed)"
-            : options.skip_bad ? std::string() : " (fix the line, or skip bad lines with --skip-bad)";
-    return PrintError(input_name + ": " + current_rows.status().message() + advice);
+    const Status& error = current_rows.status();
+    bool bad_line = error.code() == StatusCode::kInvalidArgument;
+    std::string advice;
+    if (withheld_rows > 0) {
+      advice = " (the " + WithThousands(withheld_rows) +
+               " rows of its batch before it were not sent, so that the same command adds each "
+               "row once when run again after " +
+               (bad_line ? "the line is fixed)" : "the input is readable)");
+    } else if (bad_line && !options.skip_bad) {
+      advice = " (fix the line, or skip bad lines with --skip-bad)";
+    }
+    return PrintError(input_name + ": " + error.message() + advice);
   }
   if (interrupted) {
     PrintError("interrupted; the rest of " + input_name + " was not ingested" + resume);

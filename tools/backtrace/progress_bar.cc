@@ -17,6 +17,11 @@ constexpr int kBarWidth = 24;
 }  // namespace
 
 std::string FormatDuration(double seconds) {
+  if (seconds < 60) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.1f s", seconds > 0 ? seconds : 0.0);
+    return text;
+  }
   uint64_t total = seconds > 0 ? static_cast<uint64_t>(std::llround(seconds)) : 0;
   uint64_t hours = total / 3600;
   uint64_t minutes = total / 60 % 60;

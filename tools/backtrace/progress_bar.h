@@ -40,7 +40,7 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-// "1:05" or "1:02:05" for a number of seconds.
+// "12.3 s" under a minute, else "1:05" or "1:02:05".
 std::string FormatDuration(double seconds);
 
 }  // namespace backtrace::cli
