@@ -116,6 +116,7 @@ Status IngestClient::ReceiveAck() {
   if (const fb::Ack* ack = response->body_as_Ack()) {
     if (ack->duplicate()) {
       ++duplicate_batches_;
+      duplicate_rows_ += front.rows;
     } else {
       acknowledged_rows_ += front.rows;
     }

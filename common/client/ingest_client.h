@@ -82,7 +82,15 @@ class IngestClient {
   uint64_t acknowledged_rows() const { return acknowledged_rows_; }
   uint64_t acknowledged_batches() const { return acknowledged_batches_; }
   uint64_t duplicate_batches() const { return duplicate_batches_; }
+  // Rows of the batches acknowledged as duplicates (already applied before).
+  uint64_t duplicate_rows() const { return duplicate_rows_; }
   size_t in_flight() const { return in_flight_.size(); }
+  // True when the daemon rejected a batch (its Error is what Append and
+  // Flush return until Reconnect). That batch is no longer in flight and
+  // Reconnect does not resend it; an error while this is false came from
+  // the connection (or Append's own size check) and lost no batch.
+  bool batch_rejected() const { return !batch_error_.ok(); }
+  const IngestClientOptions& options() const { return options_; }
 
  private:
   struct InFlight {
@@ -109,6 +117,7 @@ class IngestClient {
   uint64_t acknowledged_rows_ = 0;
   uint64_t acknowledged_batches_ = 0;
   uint64_t duplicate_batches_ = 0;
+  uint64_t duplicate_rows_ = 0;
   Status batch_error_;
 };
 
