@@ -298,7 +298,9 @@ void RunDifferential(const TableCase& table_case, size_t queries, uint64_t query
   }
   // The generator must produce queries that run and find rows.
   EXPECT_LE(errors, queries / 10);
-  if (total > 100) EXPECT_GE(with_rows, queries / 2);
+  if (total > 100) {
+    EXPECT_GE(with_rows, queries / 2);
+  }
 }
 
 TEST(QueryDifferential, InOrderTimesSortedByTime) {

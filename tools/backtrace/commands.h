@@ -23,5 +23,7 @@ void AddTablesCommand(CLI::App* app, Context* context);
 void AddIngestCommand(CLI::App* app, Context* context);
 // backtrace gen orders --rows N [--seed S]
 void AddGenCommand(CLI::App* app, Context* context);
+// backtrace fsck DATA_DIR
+void AddFsckCommand(CLI::App* app, Context* context);
 
 }  // namespace backtrace::cli

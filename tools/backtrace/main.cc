@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   AddTablesCommand(&app, &context);
   AddIngestCommand(&app, &context);
   AddGenCommand(&app, &context);
+  AddFsckCommand(&app, &context);
   app.footer(
       "Examples:\n"
       "  backtrace create-table orders --columns ts:timestamp,symbol:string,price:float64,qty:int64"
