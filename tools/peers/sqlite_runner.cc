@@ -90,6 +90,8 @@ class SqliteEngine final : public PeerEngine {
 
   bool BulkLoad(const std::string& database, const std::string& csv, LoadReport* report,
                 std::string* error) override {
+    OrdersCsvReader reader;
+    if (!reader.Open(csv, error)) return false;  // before creating anything
     Stopwatch create;
     if (!OpenDatabase(database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error) ||
         !Execute("PRAGMA synchronous = FULL", error) || !Execute(kCreateTable, error)) {
@@ -98,8 +100,7 @@ class SqliteEngine final : public PeerEngine {
     report->phases.emplace_back("create", create.Seconds());
 
     Stopwatch insert;
-    OrdersCsvReader reader;
-    if (!reader.Open(csv, error) || !Prepare(kInsert, &insert_, error) || !Execute("BEGIN", error)) return false;
+    if (!Prepare(kInsert, &insert_, error) || !Execute("BEGIN", error)) return false;
     OrderRow row;
     while (true) {
       OrdersCsvReader::Outcome outcome = reader.Read(&row, error);
