@@ -1,61 +1,23 @@
 #include "worker/compactor.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
-#include <numeric>
 
 #include "common/base/crash_point.h"
 #include "common/base/file.h"
 #include "common/base/log.h"
 #include "common/column/column_file_writer.h"
+#include "common/hot/hot_block_sort.h"
 #include "common/hot/hot_block_view.h"
 #include "common/ipc/message_channel.h"
 #include "common/schema/table_schema_codec.h"
 
 namespace backtrace::worker {
 namespace {
-
-// Compares two rows of the hot block by one column.
-int CompareRows(const hot::HotBlockView& view, size_t column, uint32_t left, uint32_t right) {
-  switch (view.type(column)) {
-    case ColumnType::kInt64:
-    case ColumnType::kTimestamp: {
-      auto values = view.Int64s(column);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kUInt64: {
-      auto values = view.UInt64s(column);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kFloat64: {
-      auto values = view.Float64s(column);
-      // NaN sorts last, consistently.
-      bool left_nan = values[left] != values[left], right_nan = values[right] != values[right];
-      if (left_nan || right_nan) return left_nan == right_nan ? 0 : (left_nan ? 1 : -1);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kString:
-      return view.StringAt(column, left).compare(view.StringAt(column, right));
-  }
-  return 0;
-}
-
-std::vector<uint32_t> SortOrder(const hot::HotBlockView& view, const std::vector<size_t>& key) {
-  std::vector<uint32_t> order(view.row_count());
-  std::iota(order.begin(), order.end(), 0u);
-  auto less = [&](uint32_t left, uint32_t right) {
-    for (size_t column : key) {
-      int compared = CompareRows(view, column, left, right);
-      if (compared != 0) return compared < 0;
-    }
-    return false;
-  };
-  if (!std::is_sorted(order.begin(), order.end(), less)) {
-    std::stable_sort(order.begin(), order.end(), less);
-  }
-  return order;
-}
 
 ColumnVector Gather(const hot::HotBlockView& view, size_t column,
                     const std::vector<uint32_t>& order) {
@@ -85,8 +47,20 @@ ColumnVector Gather(const hot::HotBlockView& view, size_t column,
       break;
     }
     case ColumnType::kString: {
+      auto offsets = view.StringOffsets(column);
+      const char* bytes = view.StringBytes(column);
       auto& target = values.strings();
-      for (uint32_t row : order) target.push_back(view.StringAt(column, row));
+      target.bytes.resize(offsets[order.size()] - offsets[0]);
+      target.offsets.resize(order.size() + 1);
+      char* out = target.bytes.data();
+      uint32_t end = 0;
+      for (size_t row = 0; row < order.size(); ++row) {
+        uint32_t begin = offsets[order[row]];
+        uint32_t length = offsets[order[row] + 1] - begin;
+        std::memcpy(out + end, bytes + begin, length);
+        end += length;
+        target.offsets[row + 1] = end;
+      }
       break;
     }
   }
@@ -109,7 +83,7 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
   }
   std::vector<size_t> key;
   for (const auto& name : schema.SortKeyColumns()) key.push_back(*schema.ColumnIndex(name));
-  std::vector<uint32_t> order = SortOrder(*view, key);
+  std::vector<uint32_t> order = hot::SortedRowOrder(*view, key);
 
   RETURN_IF_ERROR(io::RemoveTree(staging));
   RETURN_IF_ERROR(io::CreateDirectories(staging));
@@ -200,6 +174,11 @@ Result<BlockMeta> CompactBlock(const fb::CompactBlockRequest& request, int block
 }
 
 Status RunCompactor(int control_descriptor) {
+  // Every block needs the same large buffers again (sort keys, gathered
+  // columns, encoded files): keep them on the heap between blocks rather
+  // than mapping fresh pages, each of which faults in, for every block.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   ipc::MessageChannel channel(control_descriptor);
   while (true) {
     auto message = channel.Receive();
