@@ -23,7 +23,9 @@ struct IngestEngine::PendingAppend {
   size_t rows = 0;
   bool barrier = false;  // a resent batch waiting for its original
   std::vector<uint32_t> mapping;
-  std::string payload;  // the Request bytes (8-byte aligned in the string)
+  // The frame, with the table id in its prefix: the WAL record, written in
+  // place, and after the sync the rows to apply.
+  FrameBuffer frame;
   Responder respond;
 };
 
@@ -81,8 +83,8 @@ TableState* IngestEngine::FindTableById(uint64_t table_id) {
   return nullptr;
 }
 
-void IngestEngine::HandleRequest(std::string_view payload, Responder respond) {
-  auto request = wire::VerifyRequest(payload);
+void IngestEngine::HandleRequest(FrameBuffer frame, Responder respond) {
+  auto request = wire::VerifyRequest(frame.payload_view());
   if (!request.ok()) {
     ++statistics_.batches_rejected;
     respond(ErrorResponse(0, 0, request.status()), true);
@@ -91,7 +93,7 @@ void IngestEngine::HandleRequest(std::string_view payload, Responder respond) {
   const fb::Request& message = **request;
   uint64_t request_id = message.request_id();
   if (message.body_type() == fb::RequestBody::Append && message.body_as_Append() != nullptr) {
-    HandleAppend(request_id, payload, *message.body_as_Append(), respond);
+    HandleAppend(request_id, std::move(frame), *message.body_as_Append(), respond);
     return;
   }
   Status valid = wire::ValidateRequest(message);
@@ -169,8 +171,8 @@ void IngestEngine::HandleListTables(uint64_t request_id, const Responder& respon
   respond(std::string(wire::MessageBytes(builder)), false);
 }
 
-void IngestEngine::HandleAppend(uint64_t request_id, std::string_view payload,
-                                const fb::Append& body, const Responder& respond) {
+void IngestEngine::HandleAppend(uint64_t request_id, FrameBuffer frame, const fb::Append& body,
+                                const Responder& respond) {
   uint64_t sequence = body.sequence();
   auto reject = [&](const Status& status) {
     ++statistics_.batches_rejected;
@@ -219,17 +221,17 @@ void IngestEngine::HandleAppend(uint64_t request_id, std::string_view payload,
     submitted = sequence;
   }
   pending->mapping = std::move(*mapping);
-  std::string record(kAppendRecordHeaderBytes + payload.size(), '\0');
-  coding::EncodeFixed64(reinterpret_cast<uint8_t*>(record.data()), table->table_id);
-  std::memcpy(record.data() + kAppendRecordHeaderBytes, payload.data(), payload.size());
-  pending->payload.assign(payload.data(), payload.size());
+  static_assert(FrameBuffer::kPrefixBytes == kAppendRecordHeaderBytes);
+  coding::EncodeFixed64(reinterpret_cast<uint8_t*>(frame.prefix()), table->table_id);
+  pending->frame = std::move(frame);
   ++appends_in_flight_;
   PendingAppend* raw = pending.release();
-  wal_->Submit(kAppendRecord, std::move(record), [this, raw](Status status, uint64_t lsn) {
-    std::lock_guard<std::mutex> lock(completions_mutex_);
-    completions_.push_back({std::move(status), lsn, raw});
-    uv_async_send(&wal_async_);
-  });
+  wal_->SubmitUnowned(kAppendRecord, raw->frame.with_prefix(),
+                      [this, raw](Status status, uint64_t lsn) {
+                        std::lock_guard<std::mutex> lock(completions_mutex_);
+                        completions_.push_back({std::move(status), lsn, raw});
+                        uv_async_send(&wal_async_);
+                      });
 }
 
 void IngestEngine::OnWalAsync(uv_async_t* handle) {
@@ -267,7 +269,7 @@ void IngestEngine::DrainCompletions() {
     }
     TableState* table = FindTableById(pending->table_id);
     if (table != nullptr) {
-      const auto* request = flatbuffers::GetRoot<fb::Request>(pending->payload.data());
+      const auto* request = flatbuffers::GetRoot<fb::Request>(pending->frame.payload());
       Status applied = ApplyAppend(table, completion.lsn, *request->body_as_Append(),
                                    pending->mapping, pending->rows);
       if (!applied.ok()) {

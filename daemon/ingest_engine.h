@@ -64,7 +64,7 @@ class IngestEngine : public RequestHandler {
   // or catalog (the daemon refuses to start), resource and I/O errors.
   Status Recover(const std::string& worker_binary);
 
-  void HandleRequest(std::string_view payload, Responder respond) override;
+  void HandleRequest(FrameBuffer frame, Responder respond) override;
   std::string FramingErrorResponse(const Status& status) override;
 
   // Freezes hot blocks older than max_block_age; call periodically.
@@ -101,7 +101,7 @@ class IngestEngine : public RequestHandler {
   void HandleCreateTable(uint64_t request_id, const fb::CreateTable& body, const Responder& respond);
   void HandleDropTable(uint64_t request_id, const fb::DropTable& body, const Responder& respond);
   void HandleListTables(uint64_t request_id, const Responder& respond);
-  void HandleAppend(uint64_t request_id, std::string_view payload, const fb::Append& body,
+  void HandleAppend(uint64_t request_id, FrameBuffer frame, const fb::Append& body,
                     const Responder& respond);
 
   // Applies a durable Append record's rows to its table (freezing the hot
