@@ -147,4 +147,15 @@ void HotBlock::CommitRows(uint64_t rows) {
   row_count_ += rows;
 }
 
+void HotBlock::Reuse(uint64_t table_id, uint64_t block_sequence) {
+  table_id_ = table_id;
+  block_sequence_ = block_sequence;
+  coding::EncodeFixed64(base_ + kTableIdOffset, table_id);
+  coding::EncodeFixed64(base_ + kBlockSequenceOffset, block_sequence);
+  row_count_ = 0;
+  used_bytes_ = 0;
+  std::fill(string_bytes_used_.begin(), string_bytes_used_.end(), 0);
+  // Every string column's first offset is still 0: it is never overwritten.
+}
+
 }  // namespace backtrace::hot

@@ -53,10 +53,21 @@ class HotBlock {
   // Makes the appended rows part of the block.
   void CommitRows(uint64_t rows);
 
+  // Turns the block into a new, empty one (of the same types and
+  // capacities) for table_id and block_sequence, keeping its memfd and its
+  // pages: none has to be allocated and faulted in again. Only for a block
+  // that no other process maps any more — the daemon reuses a block once its
+  // compaction is committed and it holds the only reference; whoever hands
+  // the memfd to another process keeps a reference until that process has
+  // unmapped it. Bytes past the new row count are stale; readers never look
+  // past the row count they are handed.
+  void Reuse(uint64_t table_id, uint64_t block_sequence);
+
   uint64_t table_id() const { return table_id_; }
   uint64_t block_sequence() const { return block_sequence_; }
   uint64_t row_count() const { return row_count_; }
   uint64_t capacity_rows() const { return capacity_rows_; }
+  uint64_t string_bytes_capacity() const { return string_bytes_capacity_; }
   const std::vector<ColumnType>& types() const { return types_; }
   // Bytes of row data held (what counts against max_hot_bytes).
   uint64_t used_bytes() const { return used_bytes_; }

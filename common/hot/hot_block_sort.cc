@@ -194,6 +194,9 @@ bool InOrderBySuffix(const std::vector<std::vector<uint64_t>>& keys, size_t firs
   return true;
 }
 
+// Rows in more runs than this are radix-sorted.
+constexpr size_t kMaxMergedRuns = 256;
+
 // Buffers of the radix passes, reused from column to column.
 struct RadixScratch {
   std::vector<uint64_t> current;
@@ -201,8 +204,60 @@ struct RadixScratch {
   std::vector<uint32_t> next_order;
 };
 
-// Stable LSD radix sort of *order by keys[*order], 11 bits a pass, skipping
-// the digits that are equal in every key.
+// Stable merge sort of `order` by `current` (its keys, in the same order)
+// that starts from the runs already in order: ceil(log2(runs)) sequential
+// passes. run_starts holds the first index of every run.
+void MergeRuns(std::vector<size_t> run_starts, std::vector<uint64_t>* current,
+               std::vector<uint32_t>* order, RadixScratch* scratch) {
+  const size_t rows = order->size();
+  scratch->next.resize(rows);
+  scratch->next_order.resize(rows);
+  run_starts.push_back(rows);
+  while (run_starts.size() > 2) {
+    const uint64_t* keys = current->data();
+    const uint32_t* rows_in = order->data();
+    uint64_t* keys_out = scratch->next.data();
+    uint32_t* rows_out = scratch->next_order.data();
+    std::vector<size_t> merged_starts;
+    size_t run = 0;
+    for (; run + 2 < run_starts.size(); run += 2) {
+      size_t left = run_starts[run], middle = run_starts[run + 1], end = run_starts[run + 2];
+      size_t right = middle, out = left;
+      merged_starts.push_back(left);
+      while (left < middle && right < end) {
+        // Stable: on equal keys the left run's row comes first.
+        bool take_right = keys[right] < keys[left];
+        size_t from = take_right ? right++ : left++;
+        keys_out[out] = keys[from];
+        rows_out[out++] = rows_in[from];
+      }
+      for (; left < middle; ++left, ++out) {
+        keys_out[out] = keys[left];
+        rows_out[out] = rows_in[left];
+      }
+      for (; right < end; ++right, ++out) {
+        keys_out[out] = keys[right];
+        rows_out[out] = rows_in[right];
+      }
+    }
+    if (run + 1 < run_starts.size()) {
+      // An odd run out: copied as it is.
+      size_t first = run_starts[run];
+      merged_starts.push_back(first);
+      std::copy(keys + first, keys + rows, keys_out + first);
+      std::copy(rows_in + first, rows_in + rows, rows_out + first);
+    }
+    merged_starts.push_back(rows);
+    current->swap(scratch->next);
+    order->swap(scratch->next_order);
+    run_starts.swap(merged_starts);
+  }
+}
+
+// Stable sort of *order by keys[*order]: a merge of the runs in which the
+// rows already are when they are few (rows appended by a few producers,
+// each in time order), else an LSD radix sort, 11 bits a pass, skipping the
+// digits that are equal in every key.
 void StableSortByKeys(const std::vector<uint64_t>& keys, std::vector<uint32_t>* order,
                       RadixScratch* scratch) {
   constexpr int kDigitBits = 11;
@@ -213,18 +268,27 @@ void StableSortByKeys(const std::vector<uint64_t>& keys, std::vector<uint32_t>* 
   std::vector<uint64_t>& current = scratch->current;
   current.resize(rows);
   uint64_t varying = 0;
-  bool sorted = true;
+  std::vector<size_t> run_starts = {0};
   for (size_t row = 0; row < rows; ++row) {
     current[row] = keys[(*order)[row]];
     varying |= current[row] ^ current[0];
-    if (row > 0 && current[row] < current[row - 1]) sorted = false;
+    if (row > 0 && current[row] < current[row - 1] && run_starts.size() <= kMaxMergedRuns) {
+      run_starts.push_back(row);
+    }
   }
-  if (sorted) return;
+  if (run_starts.size() == 1) return;  // sorted
   // The digit positions in which keys differ, and their counts in one scan.
   int shifts[kPasses];
   int passes = 0;
   for (int shift = 0; shift < 64; shift += kDigitBits) {
     if (((varying >> shift) & kDigitMask) != 0) shifts[passes++] = shift;
+  }
+  // A merge pass reads and writes in order; a radix pass scatters, which
+  // costs several times as much.
+  if (run_starts.size() <= kMaxMergedRuns &&
+      static_cast<int>(std::bit_width(run_starts.size() - 1)) <= 2 * passes) {
+    MergeRuns(std::move(run_starts), &current, order, scratch);
+    return;
   }
   std::vector<size_t> counts(static_cast<size_t>(passes) * kBuckets);
   for (size_t row = 0; row < rows; ++row) {

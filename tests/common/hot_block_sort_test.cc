@@ -78,7 +78,14 @@ std::vector<uint32_t> ReferenceOrder(const Rows& rows, const std::vector<size_t>
   return order;
 }
 
-Rows RandomRows(size_t count, uint64_t seed, bool time_ordered) {
+// How the times of RandomRows are laid out.
+enum class TimeOrder {
+  kAscending,  // ascending, with ties
+  kFewRuns,    // ascending runs that overlap (a few producers)
+  kRandom,
+};
+
+Rows RandomRows(size_t count, uint64_t seed, TimeOrder time_order) {
   std::mt19937_64 random(seed);
   const std::vector<std::string> symbols = {"BTC", "ETH", "SOL", "", "B", "BT", "BTCX",
                                             "\xff", "\x01", "a-much-longer-symbol-name"};
@@ -94,7 +101,9 @@ Rows RandomRows(size_t count, uint64_t seed, bool time_ordered) {
   int64_t time = -1'000'000;
   for (size_t row = 0; row < count; ++row) {
     time += static_cast<int64_t>(random() % 3);
-    rows.times.push_back(time_ordered ? time : static_cast<int64_t>(random()));
+    // A new run every 1000 rows or so, starting a little back in time.
+    if (time_order == TimeOrder::kFewRuns && random() % 1000 == 0) time -= random() % 500;
+    rows.times.push_back(time_order == TimeOrder::kRandom ? static_cast<int64_t>(random()) : time);
     rows.symbols.push_back(symbols[random() % symbols.size()]);
     rows.prices.push_back(random() % 4 == 0 ? specials[random() % specials.size()]
                                             : static_cast<double>(random() % 200) - 100.0);
@@ -106,14 +115,16 @@ Rows RandomRows(size_t count, uint64_t seed, bool time_ordered) {
 TEST(HotBlockSort, MatchesAStableComparisonSortForEveryKeyShape) {
   const std::vector<std::vector<size_t>> keys = {
       {1, 0}, {0}, {1}, {2}, {3}, {2, 1}, {3, 2, 0}, {1, 2, 3}, {0, 1}, {}};
-  for (bool time_ordered : {true, false}) {
+  for (TimeOrder time_order :
+       {TimeOrder::kAscending, TimeOrder::kFewRuns, TimeOrder::kRandom}) {
     for (uint64_t seed = 1; seed <= 4; ++seed) {
-      Rows rows = RandomRows(5000, seed, time_ordered);
+      Rows rows = RandomRows(5000, seed, time_order);
       std::unique_ptr<HotBlock> block;
       auto view = MapRows(rows, &block);
       for (const auto& key : keys) {
         EXPECT_EQ(SortedRowOrder(*view, key), ReferenceOrder(rows, key))
-            << "seed " << seed << ", time ordered " << time_ordered << ", key of " << key.size();
+            << "seed " << seed << ", time order " << static_cast<int>(time_order) << ", key of "
+            << key.size();
       }
     }
   }
@@ -152,7 +163,7 @@ TEST(HotBlockSort, NegativeZeroEqualsZeroAndNanSortsLast) {
 
 TEST(HotBlockSort, EmptyAndSingleRowBlocks) {
   for (size_t count : {0u, 1u}) {
-    Rows rows = RandomRows(count, 9, false);
+    Rows rows = RandomRows(count, 9, TimeOrder::kRandom);
     std::unique_ptr<HotBlock> block;
     auto view = MapRows(rows, &block);
     EXPECT_EQ(SortedRowOrder(*view, std::vector<size_t>{1, 0}).size(), count);
