@@ -308,11 +308,8 @@ Status IngestEngine::ApplyAppend(TableState* table, uint64_t lsn, const fb::Appe
     uint64_t capacity = std::max<uint64_t>(config_.max_block_rows, rows);
     uint64_t string_capacity =
         std::max<uint64_t>({capacity * 64, config_.max_frame_bytes, largest_strings});
-    ASSIGN_OR_RETURN(auto block, hot::HotBlock::Create(table->table_id,
-                                                       table->next_block_sequence++, table->types,
-                                                       capacity, string_capacity));
-    table->hot = BlockInMemory{std::shared_ptr<hot::HotBlock>(std::move(block)), 0, 0,
-                               std::chrono::steady_clock::now()};
+    ASSIGN_OR_RETURN(auto block, NewHotBlock(table, capacity, string_capacity));
+    table->hot = BlockInMemory{std::move(block), 0, 0, std::chrono::steady_clock::now()};
   }
   hot::HotBlock* block = table->hot->block.get();
   uint64_t used_before = block->used_bytes();
@@ -345,6 +342,32 @@ Status IngestEngine::ApplyAppend(TableState* table, uint64_t lsn, const fb::Appe
   table->hot->last_lsn = lsn;
   if (block->row_count() >= config_.max_block_rows) RETURN_IF_ERROR(Freeze(table));
   return Status::Ok();
+}
+
+Result<std::shared_ptr<hot::HotBlock>> IngestEngine::NewHotBlock(TableState* table,
+                                                                 uint64_t capacity,
+                                                                 uint64_t string_capacity) {
+  uint64_t sequence = table->next_block_sequence++;
+  for (auto spare = spare_blocks_.begin(); spare != spare_blocks_.end(); ++spare) {
+    const hot::HotBlock& block = **spare;
+    if (block.types() == table->types && block.capacity_rows() == capacity &&
+        block.string_bytes_capacity() >= std::min<uint64_t>(string_capacity, UINT32_MAX)) {
+      std::shared_ptr<hot::HotBlock> reused = std::move(*spare);
+      spare_blocks_.erase(spare);
+      reused->Reuse(table->table_id, sequence);
+      return reused;
+    }
+  }
+  ASSIGN_OR_RETURN(auto block, hot::HotBlock::Create(table->table_id, sequence, table->types,
+                                                     capacity, string_capacity));
+  return std::shared_ptr<hot::HotBlock>(std::move(block));
+}
+
+void IngestEngine::KeepSpareBlock(std::shared_ptr<hot::HotBlock> block) {
+  // Another holder (a compaction job, later a reader) may still map it.
+  if (block.use_count() != 1) return;
+  if (spare_blocks_.size() >= kSpareBlocks) spare_blocks_.erase(spare_blocks_.begin());
+  spare_blocks_.push_back(std::move(block));
 }
 
 Status IngestEngine::Freeze(TableState* table) {
@@ -463,6 +486,7 @@ void IngestEngine::CommitReadyBlocks(TableState* table) {
     }
     table->persisted_lsn = std::max(table->persisted_lsn, held.memory.last_lsn);
     hot_bytes_ -= held.memory.block->used_bytes();
+    KeepSpareBlock(std::move(held.memory.block));
     --frozen_count_;
     ++statistics_.blocks_committed;
     committed_any = true;

@@ -109,6 +109,11 @@ class IngestEngine : public RequestHandler {
   Status ApplyAppend(TableState* table, uint64_t lsn, const fb::Append& append,
                      const std::vector<uint32_t>& mapping, size_t rows);
   Status Freeze(TableState* table);
+  // A new hot block for table: a spare one of the same shape, else a new one.
+  Result<std::shared_ptr<hot::HotBlock>> NewHotBlock(TableState* table, uint64_t capacity,
+                                                     uint64_t string_capacity);
+  // Keeps a committed block as a spare if nothing else holds it.
+  void KeepSpareBlock(std::shared_ptr<hot::HotBlock> block);
   void ScheduleCompaction(TableState* table, FrozenBlock* frozen);
   void OnCompacted(const CompactionJob& job, Result<BlockMeta> result, double seconds);
   void CommitReadyBlocks(TableState* table);
@@ -140,6 +145,12 @@ class IngestEngine : public RequestHandler {
   std::deque<Completion> completions_;
   size_t appends_in_flight_ = 0;
   uint64_t last_completed_lsn_ = 0;
+
+  // Committed blocks kept to become hot blocks again: their pages are in
+  // memory already, and allocating and zeroing fresh ones is the largest
+  // cost of applying rows. At most kSpareBlocks.
+  static constexpr size_t kSpareBlocks = 2;
+  std::vector<std::shared_ptr<hot::HotBlock>> spare_blocks_;
 
   uint64_t hot_bytes_ = 0;
   size_t frozen_count_ = 0;
