@@ -268,11 +268,14 @@ struct StreamResult {
   uint64_t bytes = 0;
 };
 
-// Streams batches [0, batch_count) with `producers` threads (batch i goes to
+// Streams batch_count batches with `producers` threads (batch i goes to
 // producer i % producers), each on its own connection with its own
 // producer id, and returns the time from the first Append to the last Ack.
-Result<StreamResult> Stream(const Daemon& daemon, size_t batch_count, size_t producers) {
-  const auto& batches = Batches(static_cast<uint64_t>(batch_count) * kBatchRows);
+// Batch i is the pre-built batch i % distinct_batches (0: all distinct).
+Result<StreamResult> Stream(const Daemon& daemon, size_t batch_count, size_t producers,
+                            size_t distinct_batches = 0) {
+  if (distinct_batches == 0) distinct_batches = batch_count;
+  const auto& batches = Batches(static_cast<uint64_t>(distinct_batches) * kBatchRows);
   std::vector<std::unique_ptr<client::IngestClient>> clients;
   for (size_t producer = 0; producer < producers; ++producer) {
     client::IngestClientOptions options;
@@ -289,7 +292,8 @@ Result<StreamResult> Stream(const Daemon& daemon, size_t batch_count, size_t pro
     threads.emplace_back([&, producer] {
       client::IngestClient* client = clients[producer].get();
       for (size_t batch = producer; batch < batch_count; batch += producers) {
-        Status appended = client->Append("orders", ColumnsOf(batches[batch]));
+        Status appended =
+            client->Append("orders", ColumnsOf(batches[batch % distinct_batches]));
         if (!appended.ok()) {
           results[producer] = appended;
           return;
@@ -303,7 +307,9 @@ Result<StreamResult> Stream(const Daemon& daemon, size_t batch_count, size_t pro
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   for (const Status& status : results) RETURN_IF_ERROR(status);
   for (const auto& client : clients) result.rows += client->acknowledged_rows();
-  for (size_t batch = 0; batch < batch_count; ++batch) result.bytes += RawBytes(batches[batch]);
+  for (size_t batch = 0; batch < batch_count; ++batch) {
+    result.bytes += RawBytes(batches[batch % distinct_batches]);
+  }
   return result;
 }
 
@@ -377,6 +383,47 @@ BENCHMARK(BM_IngestWithoutSync)
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+
+// Sustained ingestion: 100M rows (the 10M pre-built rows ten times over)
+// from 2 producers with max_hot_bytes = 256 MiB, so that compaction must
+// keep up (backpressure pauses reading while it does not). Reports rows/s
+// and the daemon's peak resident memory.
+void BM_IngestSustained(benchmark::State& state) {
+  const size_t distinct = (kStreamRows + kBatchRows - 1) / kBatchRows;
+  const size_t batch_count = distinct * 10;
+  Batches(kStreamRows);
+  double rows = 0, bytes = 0, seconds = 0, load = 0, peak = 0;
+  for (auto _ : state) {
+    load = LoadAverage();
+    ScratchDirectory scratch;
+    Daemon daemon(scratch.path(), "max_hot_bytes = \"256MiB\"\n");
+    auto ready = daemon.Start();
+    if (!ready.ok()) {
+      state.SkipWithError(ready.status().ToString().c_str());
+      return;
+    }
+    double daemon_before = daemon.DaemonCpuSeconds();
+    auto result = Stream(daemon, batch_count, 2, distinct);
+    if (!result.ok()) {
+      state.SkipWithError(result.status().ToString().c_str());
+      return;
+    }
+    double million_rows = static_cast<double>(result->rows) / 1e6;
+    state.counters["daemon_cpu_s/Mrow"] =
+        (daemon.DaemonCpuSeconds() - daemon_before) / million_rows;
+    state.counters["compactor_cpu_s/Mrow"] = daemon.ChildrenCpuSeconds() / million_rows;
+    peak = daemon.PeakResidentMiB();
+    state.SetIterationTime(result->seconds);
+    seconds += result->seconds;
+    rows += static_cast<double>(result->rows);
+    bytes += static_cast<double>(result->bytes);
+    daemon.Kill();
+  }
+  SetThroughput(state, rows, bytes, seconds);
+  state.counters["load1"] = load;
+  state.counters["daemon_peak_rss_MiB"] = peak;
+}
+BENCHMARK(BM_IngestSustained)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Seconds per block and rows per block from the daemon's debug lines
 // "compacted block <id> of table <t> (<rows> rows) in <seconds> s".
