@@ -384,47 +384,6 @@ BENCHMARK(BM_IngestWithoutSync)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-// Sustained ingestion: 100M rows (the 10M pre-built rows ten times over)
-// from 2 producers with max_hot_bytes = 256 MiB, so that compaction must
-// keep up (backpressure pauses reading while it does not). Reports rows/s
-// and the daemon's peak resident memory.
-void BM_IngestSustained(benchmark::State& state) {
-  const size_t distinct = (kStreamRows + kBatchRows - 1) / kBatchRows;
-  const size_t batch_count = distinct * 10;
-  Batches(kStreamRows);
-  double rows = 0, bytes = 0, seconds = 0, load = 0, peak = 0;
-  for (auto _ : state) {
-    load = LoadAverage();
-    ScratchDirectory scratch;
-    Daemon daemon(scratch.path(), "max_hot_bytes = \"256MiB\"\n");
-    auto ready = daemon.Start();
-    if (!ready.ok()) {
-      state.SkipWithError(ready.status().ToString().c_str());
-      return;
-    }
-    double daemon_before = daemon.DaemonCpuSeconds();
-    auto result = Stream(daemon, batch_count, 2, distinct);
-    if (!result.ok()) {
-      state.SkipWithError(result.status().ToString().c_str());
-      return;
-    }
-    double million_rows = static_cast<double>(result->rows) / 1e6;
-    state.counters["daemon_cpu_s/Mrow"] =
-        (daemon.DaemonCpuSeconds() - daemon_before) / million_rows;
-    state.counters["compactor_cpu_s/Mrow"] = daemon.ChildrenCpuSeconds() / million_rows;
-    peak = daemon.PeakResidentMiB();
-    state.SetIterationTime(result->seconds);
-    seconds += result->seconds;
-    rows += static_cast<double>(result->rows);
-    bytes += static_cast<double>(result->bytes);
-    daemon.Kill();
-  }
-  SetThroughput(state, rows, bytes, seconds);
-  state.counters["load1"] = load;
-  state.counters["daemon_peak_rss_MiB"] = peak;
-}
-BENCHMARK(BM_IngestSustained)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-
 // Seconds per block and rows per block from the daemon's debug lines
 // "compacted block <id> of table <t> (<rows> rows) in <seconds> s".
 struct CompactionLog {
@@ -449,6 +408,54 @@ CompactionLog ParseCompactions(const std::string& log) {
   }
   return parsed;
 }
+
+// Sustained ingestion: 100M rows (the 10M pre-built rows ten times over)
+// from 2 producers with max_hot_bytes = 256 MiB, so that compaction must
+// keep up (backpressure pauses reading while it does not). Reports rows/s,
+// the daemon's peak resident memory, and the blocks compacted meanwhile
+// (from the debug log).
+void BM_IngestSustained(benchmark::State& state) {
+  const size_t distinct = (kStreamRows + kBatchRows - 1) / kBatchRows;
+  const size_t batch_count = distinct * 10;
+  Batches(kStreamRows);
+  double rows = 0, bytes = 0, seconds = 0, load = 0, peak = 0;
+  for (auto _ : state) {
+    load = LoadAverage();
+    ScratchDirectory scratch;
+    Daemon daemon(scratch.path(), "max_hot_bytes = \"256MiB\"\nlog_level = \"debug\"\n");
+    auto ready = daemon.Start();
+    if (!ready.ok()) {
+      state.SkipWithError(ready.status().ToString().c_str());
+      return;
+    }
+    double daemon_before = daemon.DaemonCpuSeconds();
+    auto result = Stream(daemon, batch_count, 2, distinct);
+    if (!result.ok()) {
+      state.SkipWithError(result.status().ToString().c_str());
+      return;
+    }
+    double million_rows = static_cast<double>(result->rows) / 1e6;
+    state.counters["daemon_cpu_s/Mrow"] =
+        (daemon.DaemonCpuSeconds() - daemon_before) / million_rows;
+    state.counters["compactor_cpu_s/Mrow"] = daemon.ChildrenCpuSeconds() / million_rows;
+    CompactionLog compactions = ParseCompactions(daemon.Log());
+    state.counters["blocks"] = static_cast<double>(compactions.blocks);
+    state.counters["rows/block"] =
+        compactions.blocks > 0 ? static_cast<double>(compactions.rows) / compactions.blocks : 0;
+    state.counters["compaction_rows/s"] =
+        compactions.seconds > 0 ? static_cast<double>(compactions.rows) / compactions.seconds : 0;
+    peak = daemon.PeakResidentMiB();
+    state.SetIterationTime(result->seconds);
+    seconds += result->seconds;
+    rows += static_cast<double>(result->rows);
+    bytes += static_cast<double>(result->bytes);
+    daemon.Kill();
+  }
+  SetThroughput(state, rows, bytes, seconds);
+  state.counters["load1"] = load;
+  state.counters["daemon_peak_rss_MiB"] = peak;
+}
+BENCHMARK(BM_IngestSustained)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // 10M rows with one producer, then SIGTERM: the daemon compacts every block
 // before it exits. Reports compaction rows/s (rows per second of compactor

@@ -1,11 +1,15 @@
 #include "worker/compactor.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
+#include <span>
+#include <system_error>
 
 #include "common/base/crash_point.h"
 #include "common/base/file.h"
@@ -19,33 +23,29 @@
 namespace backtrace::worker {
 namespace {
 
+// Appends source[order[i]] for every i to *target (reserved first, so that
+// the values are written once, not zeroed and then overwritten).
+template <typename T>
+void GatherValues(std::span<const T> source, const std::vector<uint32_t>& order,
+                  std::vector<T>* target) {
+  target->reserve(order.size());
+  for (uint32_t row : order) target->push_back(source[row]);
+}
+
 ColumnVector Gather(const hot::HotBlockView& view, size_t column,
                     const std::vector<uint32_t>& order) {
   ColumnVector values(view.type(column));
-  values.Reserve(order.size());
   switch (view.type(column)) {
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: {
-      auto source = view.Int64s(column);
-      auto& target = values.int64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kTimestamp:
+      GatherValues(view.Int64s(column), order, &values.int64s());
       break;
-    }
-    case ColumnType::kUInt64: {
-      auto source = view.UInt64s(column);
-      auto& target = values.uint64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kUInt64:
+      GatherValues(view.UInt64s(column), order, &values.uint64s());
       break;
-    }
-    case ColumnType::kFloat64: {
-      auto source = view.Float64s(column);
-      auto& target = values.float64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kFloat64:
+      GatherValues(view.Float64s(column), order, &values.float64s());
       break;
-    }
     case ColumnType::kString: {
       auto offsets = view.StringOffsets(column);
       const char* bytes = view.StringBytes(column);
@@ -65,6 +65,22 @@ ColumnVector Gather(const hot::HotBlockView& view, size_t column,
     }
   }
   return values;
+}
+
+// fsyncs and closes `file` on a thread of its own; synchronously if no
+// thread can be started.
+std::future<Status> SyncAndCloseLater(io::File file) {
+  auto sync = [](io::File owned) -> Status {
+    RETURN_IF_ERROR(io::SyncAll(owned));
+    return owned.Close();
+  };
+  try {
+    return std::async(std::launch::async, sync, std::move(file));
+  } catch (const std::system_error&) {
+    std::promise<Status> done;
+    done.set_value(sync(std::move(file)));
+    return done.get_future();
+  }
 }
 
 Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const TableSchema& schema,
@@ -94,10 +110,17 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
   meta.block_id = request.block_id();
   meta.row_count = request.row_count();
   size_t time_column = *schema.ColumnIndex(schema.time_column);
+  // Each column file is fsynced on a thread of its own while the next column
+  // is encoded; all are synced before the staging directory is.
+  std::vector<std::future<Status>> syncs;
   for (size_t column = 0; column < schema.columns.size(); ++column) {
     ColumnVector values = Gather(*view, column, order);
     std::string path = io::JoinPath(staging, schema.columns[column].name + ".col");
-    ASSIGN_OR_RETURN(auto summary, column::WriteColumnFile(path, values, options));
+    column::ColumnFileSummary summary;
+    ASSIGN_OR_RETURN(std::string encoded, column::EncodeColumnFile(values, options, &summary));
+    ASSIGN_OR_RETURN(io::File file, io::OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC));
+    RETURN_IF_ERROR(io::WriteAll(file, encoded.data(), encoded.size()));
+    syncs.push_back(SyncAndCloseLater(std::move(file)));
     CRASH_POINT("compactor_during_column_files");
     ColumnStats stats;
     stats.column_index = static_cast<uint32_t>(column);
@@ -118,6 +141,7 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
     }
     meta.columns.push_back(std::move(stats));
   }
+  for (auto& sync : syncs) RETURN_IF_ERROR(sync.get());
   RETURN_IF_ERROR(io::SyncDirectory(staging));
   std::string destination = request.destination_path()->str();
   std::string parent = std::filesystem::path(destination).parent_path().string();

@@ -268,13 +268,20 @@ void StableSortByKeys(const std::vector<uint64_t>& keys, std::vector<uint32_t>* 
   std::vector<uint64_t>& current = scratch->current;
   current.resize(rows);
   uint64_t varying = 0;
-  std::vector<size_t> run_starts = {0};
-  for (size_t row = 0; row < rows; ++row) {
-    current[row] = keys[(*order)[row]];
-    varying |= current[row] ^ current[0];
-    if (row > 0 && current[row] < current[row - 1] && run_starts.size() <= kMaxMergedRuns) {
-      run_starts.push_back(row);
+  {
+    const uint64_t* key_of = keys.data();
+    const uint32_t* source = order->data();
+    uint64_t* out = current.data();
+    const uint64_t first = key_of[source[0]];
+    for (size_t row = 0; row < rows; ++row) {
+      uint64_t key = key_of[source[row]];
+      out[row] = key;
+      varying |= key ^ first;
     }
+  }
+  std::vector<size_t> run_starts = {0};
+  for (size_t row = 1; row < rows && run_starts.size() <= kMaxMergedRuns; ++row) {
+    if (current[row] < current[row - 1]) run_starts.push_back(row);
   }
   if (run_starts.size() == 1) return;  // sorted
   // The digit positions in which keys differ, and their counts in one scan.
