@@ -413,8 +413,10 @@ CompactionLog ParseCompactions(const std::string& log) {
 // from 2 producers with max_hot_bytes = 256 MiB, so that compaction must
 // keep up (backpressure pauses reading while it does not). Reports rows/s,
 // the daemon's peak resident memory, and the blocks compacted meanwhile
-// (from the debug log).
+// (from the debug log). Arg: compactors (the default is 1).
 void BM_IngestSustained(benchmark::State& state) {
+  const std::string config = "max_hot_bytes = \"256MiB\"\nlog_level = \"debug\"\ncompactors = " +
+                             std::to_string(state.range(0)) + "\n";
   const size_t distinct = (kStreamRows + kBatchRows - 1) / kBatchRows;
   const size_t batch_count = distinct * 10;
   Batches(kStreamRows);
@@ -422,7 +424,7 @@ void BM_IngestSustained(benchmark::State& state) {
   for (auto _ : state) {
     load = LoadAverage();
     ScratchDirectory scratch;
-    Daemon daemon(scratch.path(), "max_hot_bytes = \"256MiB\"\nlog_level = \"debug\"\n");
+    Daemon daemon(scratch.path(), config);
     auto ready = daemon.Start();
     if (!ready.ok()) {
       state.SkipWithError(ready.status().ToString().c_str());
@@ -455,7 +457,13 @@ void BM_IngestSustained(benchmark::State& state) {
   state.counters["load1"] = load;
   state.counters["daemon_peak_rss_MiB"] = peak;
 }
-BENCHMARK(BM_IngestSustained)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_IngestSustained)
+    ->ArgName("compactors")
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 // 10M rows with one producer, then SIGTERM: the daemon compacts every block
 // before it exits. Reports compaction rows/s (rows per second of compactor
