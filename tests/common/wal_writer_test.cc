@@ -373,7 +373,9 @@ TEST(WalWriter, UnownedPayloadsInterleaveWithOwnedOnesAcrossSegments) {
                      : writer->AppendUnowned(static_cast<uint8_t>(lsn), payload);
     ASSERT_TRUE(appended.ok()) << appended.status().ToString();
     EXPECT_EQ(*appended, lsn);
-    if (lsn % 7 == 0) ASSERT_TRUE(writer->Sync().ok());
+    if (lsn % 7 == 0) {
+      ASSERT_TRUE(writer->Sync().ok());
+    }
   }
   ASSERT_TRUE(writer->Sync().ok());
   EXPECT_GT(writer->SegmentFirstLsns().size(), 3u);
