@@ -16,7 +16,8 @@
 // on disk.
 //
 // Threads: every method runs on the daemon's loop thread; WAL completions
-// arrive on the WAL thread and are handed to the loop through a uv_async.
+// arrive on the WAL's sync thread and are handed to the loop through a
+// uv_async.
 #pragma once
 
 #include <uv.h>

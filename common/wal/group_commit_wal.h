@@ -59,7 +59,7 @@ class GroupCommitWal {
   using BatchDoneCallback = std::function<void(Status status, uint64_t first_lsn, uint64_t last_lsn)>;
 
   // Opens a WalWriter (see WalWriter::Open for arguments and errors) and
-  // starts the WAL thread.
+  // starts the writer and sync threads.
   [[nodiscard]] static Result<std::unique_ptr<GroupCommitWal>> Open(const WalOptions& options,
                                                                   uint64_t next_lsn);
 
@@ -69,8 +69,8 @@ class GroupCommitWal {
   GroupCommitWal(const GroupCommitWal&) = delete;
   GroupCommitWal& operator=(const GroupCommitWal&) = delete;
 
-  // Queues one record; `done` is called once, on the WAL thread, after its
-  // group's sync: OK and its LSN, or kInvalidArgument for a payload over
+  // Queues one record; `done` is called once, on the sync thread, after the
+  // sync that covers it: OK and its LSN, or kInvalidArgument for a payload over
   // kMaxPayloadBytes (nothing written), or the writer's sticky error. After
   // Close, `done` is called at once on the calling thread with
   // kFailedPrecondition. `done` may be empty (no answer wanted).
@@ -88,12 +88,12 @@ class GroupCommitWal {
   // like its group, with LSNs 0. Otherwise as Submit.
   void SubmitBatch(std::vector<WalRecord> records, BatchDoneCallback done);
 
-  // WalWriter::DeleteSegmentsBelow, serialised with the WAL thread (waits for
-  // a sync in progress). Errors as there.
+  // WalWriter::DeleteSegmentsBelow, serialised with the writer thread (waits
+  // for a group being written, not for an fdatasync). Errors as there.
   [[nodiscard]] Status DeleteSegmentsBelow(uint64_t checkpoint_lsn);
 
-  // Answers everything already submitted (callbacks run), then stops the WAL
-  // thread. Idempotent.
+  // Answers everything already submitted (callbacks run), then stops both
+  // threads. Idempotent.
   void Close();
 
   GroupCommitStats stats() const;
