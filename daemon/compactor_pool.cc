@@ -202,7 +202,12 @@ void CompactorPool::OnAsync(uv_async_t* handle) {
     std::lock_guard<std::mutex> lock(self->mutex_);
     finished.swap(self->finished_);
   }
-  for (auto& item : finished) self->done_(item.job, std::move(item.result), item.seconds);
+  for (auto& item : finished) {
+    // The compactor has unmapped the block: the job's reference goes first,
+    // so that the daemon may reuse the block once it is committed.
+    item.job.block.reset();
+    self->done_(item.job, std::move(item.result), item.seconds);
+  }
 }
 
 void CompactorPool::Enqueue(CompactionJob job) {

@@ -36,7 +36,8 @@ struct CompactionJob {
   uint64_t block_id = 0;
   uint64_t row_count = 0;
   TableSchema schema;
-  std::shared_ptr<hot::HotBlock> block;  // kept alive until the job ends
+  std::shared_ptr<hot::HotBlock> block;  // kept alive until the job ends (null
+                                         // in the done callback)
   std::string staging_path;
   std::string destination_path;
   int zstd_level = 3;

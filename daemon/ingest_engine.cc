@@ -23,7 +23,9 @@ struct IngestEngine::PendingAppend {
   size_t rows = 0;
   bool barrier = false;  // a resent batch waiting for its original
   std::vector<uint32_t> mapping;
-  std::string payload;  // the Request bytes (8-byte aligned in the string)
+  // The frame, with the table id in its prefix: the WAL record, written in
+  // place, and after the sync the rows to apply.
+  FrameBuffer frame;
   Responder respond;
 };
 
@@ -81,8 +83,8 @@ TableState* IngestEngine::FindTableById(uint64_t table_id) {
   return nullptr;
 }
 
-void IngestEngine::HandleRequest(std::string_view payload, Responder respond) {
-  auto request = wire::VerifyRequest(payload);
+void IngestEngine::HandleRequest(FrameBuffer frame, Responder respond) {
+  auto request = wire::VerifyRequest(frame.payload_view());
   if (!request.ok()) {
     CountRejection(request.status());
     respond(ErrorResponse(0, 0, request.status()), true);
@@ -91,7 +93,7 @@ void IngestEngine::HandleRequest(std::string_view payload, Responder respond) {
   const fb::Request& message = **request;
   uint64_t request_id = message.request_id();
   if (message.body_type() == fb::RequestBody::Append && message.body_as_Append() != nullptr) {
-    HandleAppend(request_id, payload, *message.body_as_Append(), respond);
+    HandleAppend(request_id, std::move(frame), *message.body_as_Append(), respond);
     return;
   }
   Status valid = wire::ValidateRequest(message);
@@ -169,8 +171,8 @@ void IngestEngine::HandleListTables(uint64_t request_id, const Responder& respon
   respond(std::string(wire::MessageBytes(builder)), false);
 }
 
-void IngestEngine::HandleAppend(uint64_t request_id, std::string_view payload,
-                                const fb::Append& body, const Responder& respond) {
+void IngestEngine::HandleAppend(uint64_t request_id, FrameBuffer frame, const fb::Append& body,
+                                const Responder& respond) {
   uint64_t sequence = body.sequence();
   auto reject = [&](const Status& status) {
     CountRejection(status);
@@ -219,17 +221,17 @@ void IngestEngine::HandleAppend(uint64_t request_id, std::string_view payload,
     submitted = sequence;
   }
   pending->mapping = std::move(*mapping);
-  std::string record(kAppendRecordHeaderBytes + payload.size(), '\0');
-  coding::EncodeFixed64(reinterpret_cast<uint8_t*>(record.data()), table->table_id);
-  std::memcpy(record.data() + kAppendRecordHeaderBytes, payload.data(), payload.size());
-  pending->payload.assign(payload.data(), payload.size());
+  static_assert(FrameBuffer::kPrefixBytes == kAppendRecordHeaderBytes);
+  coding::EncodeFixed64(reinterpret_cast<uint8_t*>(frame.prefix()), table->table_id);
+  pending->frame = std::move(frame);
   ++appends_in_flight_;
   PendingAppend* raw = pending.release();
-  wal_->Submit(kAppendRecord, std::move(record), [this, raw](Status status, uint64_t lsn) {
-    std::lock_guard<std::mutex> lock(completions_mutex_);
-    completions_.push_back({std::move(status), lsn, raw});
-    uv_async_send(&wal_async_);
-  });
+  wal_->SubmitUnowned(kAppendRecord, raw->frame.with_prefix(),
+                      [this, raw](Status status, uint64_t lsn) {
+                        std::lock_guard<std::mutex> lock(completions_mutex_);
+                        completions_.push_back({std::move(status), lsn, raw});
+                        uv_async_send(&wal_async_);
+                      });
 }
 
 void IngestEngine::OnWalAsync(uv_async_t* handle) {
@@ -267,7 +269,7 @@ void IngestEngine::DrainCompletions() {
     }
     TableState* table = FindTableById(pending->table_id);
     if (table != nullptr) {
-      const auto* request = flatbuffers::GetRoot<fb::Request>(pending->payload.data());
+      const auto* request = flatbuffers::GetRoot<fb::Request>(pending->frame.payload());
       Status applied = ApplyAppend(table, completion.lsn, *request->body_as_Append(),
                                    pending->mapping, pending->rows);
       if (!applied.ok()) {
@@ -284,7 +286,7 @@ void IngestEngine::DrainCompletions() {
     statistics_.rows_acknowledged += pending->rows;
     if (table != nullptr) {
       table->rows_ingested += pending->rows;
-      table->bytes_ingested += pending->payload.size();
+      table->bytes_ingested += pending->frame.payload_size();
     }
     ++statistics_.batches_acknowledged;
     pending->respond(AckResponse(pending->request_id, pending->sequence, durable, false), false);
@@ -310,11 +312,8 @@ Status IngestEngine::ApplyAppend(TableState* table, uint64_t lsn, const fb::Appe
     uint64_t capacity = std::max<uint64_t>(config_.max_block_rows, rows);
     uint64_t string_capacity =
         std::max<uint64_t>({capacity * 64, config_.max_frame_bytes, largest_strings});
-    ASSIGN_OR_RETURN(auto block, hot::HotBlock::Create(table->table_id,
-                                                       table->next_block_sequence++, table->types,
-                                                       capacity, string_capacity));
-    table->hot = BlockInMemory{std::shared_ptr<hot::HotBlock>(std::move(block)), 0, 0,
-                               std::chrono::steady_clock::now()};
+    ASSIGN_OR_RETURN(auto block, NewHotBlock(table, capacity, string_capacity));
+    table->hot = BlockInMemory{std::move(block), 0, 0, std::chrono::steady_clock::now()};
   }
   hot::HotBlock* block = table->hot->block.get();
   uint64_t used_before = block->used_bytes();
@@ -347,6 +346,32 @@ Status IngestEngine::ApplyAppend(TableState* table, uint64_t lsn, const fb::Appe
   table->hot->last_lsn = lsn;
   if (block->row_count() >= config_.max_block_rows) RETURN_IF_ERROR(Freeze(table));
   return Status::Ok();
+}
+
+Result<std::shared_ptr<hot::HotBlock>> IngestEngine::NewHotBlock(TableState* table,
+                                                                 uint64_t capacity,
+                                                                 uint64_t string_capacity) {
+  uint64_t sequence = table->next_block_sequence++;
+  for (auto spare = spare_blocks_.begin(); spare != spare_blocks_.end(); ++spare) {
+    const hot::HotBlock& block = **spare;
+    if (block.types() == table->types && block.capacity_rows() == capacity &&
+        block.string_bytes_capacity() >= std::min<uint64_t>(string_capacity, UINT32_MAX)) {
+      std::shared_ptr<hot::HotBlock> reused = std::move(*spare);
+      spare_blocks_.erase(spare);
+      reused->Reuse(table->table_id, sequence);
+      return reused;
+    }
+  }
+  ASSIGN_OR_RETURN(auto block, hot::HotBlock::Create(table->table_id, sequence, table->types,
+                                                     capacity, string_capacity));
+  return std::shared_ptr<hot::HotBlock>(std::move(block));
+}
+
+void IngestEngine::KeepSpareBlock(std::shared_ptr<hot::HotBlock> block) {
+  // Another holder (a compaction job, later a reader) may still map it.
+  if (block.use_count() != 1) return;
+  if (spare_blocks_.size() >= kSpareBlocks) spare_blocks_.erase(spare_blocks_.begin());
+  spare_blocks_.push_back(std::move(block));
 }
 
 Status IngestEngine::Freeze(TableState* table) {
@@ -469,6 +494,7 @@ void IngestEngine::CommitReadyBlocks(TableState* table) {
     ++table->blocks_on_disk;
     table->bytes_on_disk += meta.TotalFileBytes();
     hot_bytes_ -= held.memory.block->used_bytes();
+    KeepSpareBlock(std::move(held.memory.block));
     --frozen_count_;
     ++statistics_.blocks_committed;
     committed_any = true;

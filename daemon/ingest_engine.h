@@ -16,7 +16,8 @@
 // on disk.
 //
 // Threads: every method runs on the daemon's loop thread; WAL completions
-// arrive on the WAL thread and are handed to the loop through a uv_async.
+// arrive on the WAL's sync thread and are handed to the loop through a
+// uv_async.
 #pragma once
 
 #include <uv.h>
@@ -65,7 +66,7 @@ class IngestEngine : public RequestHandler {
   // or catalog (the daemon refuses to start), resource and I/O errors.
   Status Recover(const std::string& worker_binary);
 
-  void HandleRequest(std::string_view payload, Responder respond) override;
+  void HandleRequest(FrameBuffer frame, Responder respond) override;
   std::string FramingErrorResponse(const Status& status) override;
 
   // Freezes hot blocks older than max_block_age; call periodically.
@@ -104,7 +105,7 @@ class IngestEngine : public RequestHandler {
   void HandleCreateTable(uint64_t request_id, const fb::CreateTable& body, const Responder& respond);
   void HandleDropTable(uint64_t request_id, const fb::DropTable& body, const Responder& respond);
   void HandleListTables(uint64_t request_id, const Responder& respond);
-  void HandleAppend(uint64_t request_id, std::string_view payload, const fb::Append& body,
+  void HandleAppend(uint64_t request_id, FrameBuffer frame, const fb::Append& body,
                     const Responder& respond);
 
   // Applies a durable Append record's rows to its table (freezing the hot
@@ -112,6 +113,11 @@ class IngestEngine : public RequestHandler {
   Status ApplyAppend(TableState* table, uint64_t lsn, const fb::Append& append,
                      const std::vector<uint32_t>& mapping, size_t rows);
   Status Freeze(TableState* table);
+  // A new hot block for table: a spare one of the same shape, else a new one.
+  Result<std::shared_ptr<hot::HotBlock>> NewHotBlock(TableState* table, uint64_t capacity,
+                                                     uint64_t string_capacity);
+  // Keeps a committed block as a spare if nothing else holds it.
+  void KeepSpareBlock(std::shared_ptr<hot::HotBlock> block);
   void ScheduleCompaction(TableState* table, FrozenBlock* frozen);
   void OnCompacted(const CompactionJob& job, Result<BlockMeta> result, double seconds);
   void CommitReadyBlocks(TableState* table);
@@ -143,6 +149,12 @@ class IngestEngine : public RequestHandler {
   std::deque<Completion> completions_;
   size_t appends_in_flight_ = 0;
   uint64_t last_completed_lsn_ = 0;
+
+  // Committed blocks kept to become hot blocks again: their pages are in
+  // memory already, and allocating and zeroing fresh ones is the largest
+  // cost of applying rows. At most kSpareBlocks.
+  static constexpr size_t kSpareBlocks = 2;
+  std::vector<std::shared_ptr<hot::HotBlock>> spare_blocks_;
 
   uint64_t hot_bytes_ = 0;
   size_t frozen_count_ = 0;

@@ -10,16 +10,17 @@
 
 #include "common/base/log.h"
 #include "common/wire/frame.h"
+#include "daemon/frame_reader.h"
 
 namespace backtrace::daemon {
 
 struct IngestServer::Connection {
   Connection(IngestServer* owner, uint64_t identifier, size_t max_frame_bytes)
-      : server(owner), id(identifier), decoder(max_frame_bytes) {}
+      : server(owner), id(identifier), reader(max_frame_bytes) {}
   IngestServer* server;
   uint64_t id;
   uv_pipe_t pipe{};
-  wire::FrameDecoder decoder;
+  FrameReader reader;
   uint64_t next_request_number = 0;
   uint64_t next_to_send = 0;
   struct Ready {
@@ -170,7 +171,7 @@ void IngestServer::Accept() {
 
 void IngestServer::OnAllocate(uv_handle_t* handle, size_t, uv_buf_t* buffer) {
   auto* connection = static_cast<Connection*>(handle->data);
-  std::span<char> space = connection->decoder.WritableSpace();
+  std::span<char> space = connection->reader.WritableSpace();
   buffer->base = space.data();
   buffer->len = space.size();
 }
@@ -185,34 +186,38 @@ void IngestServer::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
     return;
   }
   if (nread == 0) return;
-  connection->decoder.CommitWrite(static_cast<size_t>(nread));
-  self->ProcessFrames(connection);
+  uint64_t id = connection->id;
+  Status framing = connection->reader.CommitWrite(
+      static_cast<size_t>(nread),
+      [self, id](FrameBuffer frame) { return self->Deliver(id, std::move(frame)); });
+  auto found = self->connections_.find(id);
+  if (found == self->connections_.end()) return;
+  if (!framing.ok() && !connection->closing) {
+    connection->closing = true;
+    uint64_t number = connection->next_request_number++;
+    connection->pending_sizes[number] = 0;
+    self->Complete(id, number, self->handler_->FramingErrorResponse(framing), true);
+    return;
+  }
+  connection->reader.ReleaseMemoryIfIdle();
+  self->UpdateReading(connection);
 }
 
-void IngestServer::ProcessFrames(Connection* connection) {
-  uint64_t id = connection->id;
-  while (!connection->closing) {
-    auto next = connection->decoder.Next();
-    if (!next.ok()) {
-      connection->closing = true;
-      uint64_t number = connection->next_request_number++;
-      connection->pending_sizes[number] = 0;
-      Complete(id, number, handler_->FramingErrorResponse(next.status()), true);
-      return;
-    }
-    if (!next->has_value()) break;
-    std::string_view payload = **next;
-    uint64_t number = connection->next_request_number++;
-    connection->pending_sizes[number] = payload.size();
-    connection->pending_bytes += payload.size();
-    handler_->HandleRequest(payload, [this, id, number](std::string response, bool close) {
-      Complete(id, number, std::move(response), close);
-    });
-    // The handler may have completed synchronously and closed the connection.
-    if (connections_.find(id) == connections_.end()) return;
-  }
-  connection->decoder.ReleaseMemoryIfIdle();
-  UpdateReading(connection);
+bool IngestServer::Deliver(uint64_t connection_id, FrameBuffer frame) {
+  auto found = connections_.find(connection_id);
+  if (found == connections_.end() || found->second->closing) return false;
+  Connection* connection = found->second.get();
+  uint64_t number = connection->next_request_number++;
+  size_t size = frame.payload_size();
+  connection->pending_sizes[number] = size;
+  connection->pending_bytes += size;
+  handler_->HandleRequest(std::move(frame),
+                          [this, connection_id, number](std::string response, bool close) {
+                            Complete(connection_id, number, std::move(response), close);
+                          });
+  // The handler may have completed synchronously and closed the connection.
+  found = connections_.find(connection_id);
+  return found != connections_.end() && !found->second->closing;
 }
 
 void IngestServer::Complete(uint64_t connection_id, uint64_t request_number, std::string payload,
@@ -231,17 +236,22 @@ void IngestServer::Complete(uint64_t connection_id, uint64_t request_number, std
 }
 
 void IngestServer::Flush(Connection* connection) {
-  while (!connection->shutting_down) {
+  if (connection->shutting_down) return;
+  // Every response ready in order goes out in one write.
+  WriteRequest* write = nullptr;
+  bool close_after = false;
+  while (!close_after) {
     auto next = connection->ready.find(connection->next_to_send);
     if (next == connection->ready.end()) break;
-    auto* write = new WriteRequest();
+    if (write == nullptr) write = new WriteRequest();
     auto header = wire::EncodeFrameHeader(static_cast<uint32_t>(next->second.payload.size()));
-    write->bytes.reserve(header.size() + next->second.payload.size());
     write->bytes.append(header.data(), header.size());
     write->bytes.append(next->second.payload);
-    bool close_after = next->second.close_connection;
+    close_after = next->second.close_connection;
     connection->ready.erase(next);
     ++connection->next_to_send;
+  }
+  if (write != nullptr) {
     write->request.data = connection;
     uv_buf_t buffer = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
     int result = uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&connection->pipe),
@@ -251,26 +261,26 @@ void IngestServer::Flush(Connection* connection) {
       Close(connection);
       return;
     }
-    if (close_after) {
-      connection->closing = true;
-      connection->shutting_down = true;
-      uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection->pipe));
-      connection->reading = false;
-      auto* shutdown = new ShutdownRequest();
-      shutdown->request.data = connection;
-      int shutdown_result = uv_shutdown(
-          &shutdown->request, reinterpret_cast<uv_stream_t*>(&connection->pipe),
-          [](uv_shutdown_t* request, int) {
-            auto* closing = static_cast<Connection*>(request->data);
-            delete reinterpret_cast<ShutdownRequest*>(request);
-            uv_close(reinterpret_cast<uv_handle_t*>(&closing->pipe), &IngestServer::OnClosed);
-          });
-      if (shutdown_result != 0) {
-        delete shutdown;
-        uv_close(reinterpret_cast<uv_handle_t*>(&connection->pipe), &IngestServer::OnClosed);
-      }
-      return;
+  }
+  if (close_after) {
+    connection->closing = true;
+    connection->shutting_down = true;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection->pipe));
+    connection->reading = false;
+    auto* shutdown = new ShutdownRequest();
+    shutdown->request.data = connection;
+    int shutdown_result = uv_shutdown(
+        &shutdown->request, reinterpret_cast<uv_stream_t*>(&connection->pipe),
+        [](uv_shutdown_t* request, int) {
+          auto* closing = static_cast<Connection*>(request->data);
+          delete reinterpret_cast<ShutdownRequest*>(request);
+          uv_close(reinterpret_cast<uv_handle_t*>(&closing->pipe), &IngestServer::OnClosed);
+        });
+    if (shutdown_result != 0) {
+      delete shutdown;
+      uv_close(reinterpret_cast<uv_handle_t*>(&connection->pipe), &IngestServer::OnClosed);
     }
+    return;
   }
   UpdateReading(connection);
 }

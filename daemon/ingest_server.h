@@ -1,15 +1,17 @@
 // IngestServer: the daemon's listening Unix socket and its client
-// connections, on the libuv loop. It reassembles frames (wire::FrameDecoder),
-// hands each payload to a RequestHandler, and writes the responses back in
-// the order the requests arrived, whatever order they complete in (Appends
-// complete after their WAL sync, other requests at once).
+// connections, on the libuv loop. It reassembles frames (FrameReader: large
+// payloads are read straight into a buffer of their own), hands each frame
+// to a RequestHandler, and writes the responses back in the order the
+// requests arrived, whatever order they complete in (Appends complete after
+// their WAL sync, other requests at once); responses ready together go out
+// in one write.
 //
 // Backpressure: PauseReading stops reading from every connection (the kernel
 // socket buffers then fill and clients block); ResumeReading restarts. Each
 // connection also stops reading by itself while its unanswered requests hold
 // more than max_pending_bytes_per_connection.
 //
-// A frame the decoder rejects (over max_frame_bytes, zero length) gets an
+// A frame the reader rejects (over max_frame_bytes, zero length) gets an
 // Error response and the connection is closed once the responses before it
 // are written; so does a request the handler marks as fatal.
 //
@@ -26,6 +28,7 @@
 #include <unordered_map>
 
 #include "common/base/status.h"
+#include "daemon/frame_buffer.h"
 
 namespace backtrace::daemon {
 
@@ -38,9 +41,10 @@ using Responder = std::function<void(std::string payload, bool close_connection)
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
-  // `payload` is valid only during the call.
-  virtual void HandleRequest(std::string_view payload, Responder respond) = 0;
-  // The response to send for a frame the decoder rejected.
+  // The handler owns the frame: it may keep it beyond the call (the ingest
+  // engine keeps an Append's frame until the batch is applied).
+  virtual void HandleRequest(FrameBuffer frame, Responder respond) = 0;
+  // The response to send for a frame the reader rejected.
   virtual std::string FramingErrorResponse(const Status& status) = 0;
 };
 
@@ -87,7 +91,9 @@ class IngestServer {
   static void OnClosed(uv_handle_t* handle);
 
   void Accept();
-  void ProcessFrames(Connection* connection);
+  // Hands one frame to the handler; false when the connection stopped
+  // taking requests (closing or closed).
+  bool Deliver(uint64_t connection_id, FrameBuffer frame);
   void Complete(uint64_t connection_id, uint64_t request_number, std::string payload,
                 bool close_connection);
   void Flush(Connection* connection);

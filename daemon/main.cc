@@ -1,4 +1,5 @@
 // backtraced: the BacktraceDB daemon. See daemon/daemon.h.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   backtrace::SetLogRole("backtraced");
+  // Ingest frames (up to max_frame_bytes each) are allocated and freed at a
+  // high rate. Served from the heap and kept there, their pages stay mapped;
+  // glibc's adaptive defaults would map and trim them again and again, and
+  // every page of every frame would fault in anew.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   backtrace::DaemonConfig config;
   if (!config_path.empty()) {
     auto loaded = backtrace::LoadDaemonConfig(config_path);

@@ -1,14 +1,21 @@
 #include "worker/compactor.h"
 
+#include <fcntl.h>
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
-#include <numeric>
+#include <future>
+#include <span>
+#include <system_error>
 
 #include "common/base/crash_point.h"
 #include "common/base/file.h"
 #include "common/base/log.h"
 #include "common/column/column_file_writer.h"
+#include "common/hot/hot_block_sort.h"
 #include "common/hot/hot_block_view.h"
 #include "common/ipc/message_channel.h"
 #include "common/schema/table_schema_codec.h"
@@ -16,81 +23,64 @@
 namespace backtrace::worker {
 namespace {
 
-// Compares two rows of the hot block by one column.
-int CompareRows(const hot::HotBlockView& view, size_t column, uint32_t left, uint32_t right) {
-  switch (view.type(column)) {
-    case ColumnType::kInt64:
-    case ColumnType::kTimestamp: {
-      auto values = view.Int64s(column);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kUInt64: {
-      auto values = view.UInt64s(column);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kFloat64: {
-      auto values = view.Float64s(column);
-      // NaN sorts last, consistently.
-      bool left_nan = values[left] != values[left], right_nan = values[right] != values[right];
-      if (left_nan || right_nan) return left_nan == right_nan ? 0 : (left_nan ? 1 : -1);
-      return values[left] < values[right] ? -1 : (values[left] > values[right] ? 1 : 0);
-    }
-    case ColumnType::kString:
-      return view.StringAt(column, left).compare(view.StringAt(column, right));
-  }
-  return 0;
-}
-
-std::vector<uint32_t> SortOrder(const hot::HotBlockView& view, const std::vector<size_t>& key) {
-  std::vector<uint32_t> order(view.row_count());
-  std::iota(order.begin(), order.end(), 0u);
-  auto less = [&](uint32_t left, uint32_t right) {
-    for (size_t column : key) {
-      int compared = CompareRows(view, column, left, right);
-      if (compared != 0) return compared < 0;
-    }
-    return false;
-  };
-  if (!std::is_sorted(order.begin(), order.end(), less)) {
-    std::stable_sort(order.begin(), order.end(), less);
-  }
-  return order;
+// Appends source[order[i]] for every i to *target (reserved first, so that
+// the values are written once, not zeroed and then overwritten).
+template <typename T>
+void GatherValues(std::span<const T> source, const std::vector<uint32_t>& order,
+                  std::vector<T>* target) {
+  target->reserve(order.size());
+  for (uint32_t row : order) target->push_back(source[row]);
 }
 
 ColumnVector Gather(const hot::HotBlockView& view, size_t column,
                     const std::vector<uint32_t>& order) {
   ColumnVector values(view.type(column));
-  values.Reserve(order.size());
   switch (view.type(column)) {
     case ColumnType::kInt64:
-    case ColumnType::kTimestamp: {
-      auto source = view.Int64s(column);
-      auto& target = values.int64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kTimestamp:
+      GatherValues(view.Int64s(column), order, &values.int64s());
       break;
-    }
-    case ColumnType::kUInt64: {
-      auto source = view.UInt64s(column);
-      auto& target = values.uint64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kUInt64:
+      GatherValues(view.UInt64s(column), order, &values.uint64s());
       break;
-    }
-    case ColumnType::kFloat64: {
-      auto source = view.Float64s(column);
-      auto& target = values.float64s();
-      target.resize(order.size());
-      for (size_t row = 0; row < order.size(); ++row) target[row] = source[order[row]];
+    case ColumnType::kFloat64:
+      GatherValues(view.Float64s(column), order, &values.float64s());
       break;
-    }
     case ColumnType::kString: {
+      auto offsets = view.StringOffsets(column);
+      const char* bytes = view.StringBytes(column);
       auto& target = values.strings();
-      for (uint32_t row : order) target.push_back(view.StringAt(column, row));
+      target.bytes.resize(offsets[order.size()] - offsets[0]);
+      target.offsets.resize(order.size() + 1);
+      char* out = target.bytes.data();
+      uint32_t end = 0;
+      for (size_t row = 0; row < order.size(); ++row) {
+        uint32_t begin = offsets[order[row]];
+        uint32_t length = offsets[order[row] + 1] - begin;
+        std::memcpy(out + end, bytes + begin, length);
+        end += length;
+        target.offsets[row + 1] = end;
+      }
       break;
     }
   }
   return values;
+}
+
+// fsyncs and closes `file` on a thread of its own; synchronously if no
+// thread can be started.
+std::future<Status> SyncAndCloseLater(io::File file) {
+  auto sync = [](io::File owned) -> Status {
+    RETURN_IF_ERROR(io::SyncAll(owned));
+    return owned.Close();
+  };
+  try {
+    return std::async(std::launch::async, sync, std::move(file));
+  } catch (const std::system_error&) {
+    std::promise<Status> done;
+    done.set_value(sync(std::move(file)));
+    return done.get_future();
+  }
 }
 
 Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const TableSchema& schema,
@@ -109,7 +99,7 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
   }
   std::vector<size_t> key;
   for (const auto& name : schema.SortKeyColumns()) key.push_back(*schema.ColumnIndex(name));
-  std::vector<uint32_t> order = SortOrder(*view, key);
+  std::vector<uint32_t> order = hot::SortedRowOrder(*view, key);
 
   RETURN_IF_ERROR(io::RemoveTree(staging));
   RETURN_IF_ERROR(io::CreateDirectories(staging));
@@ -120,10 +110,17 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
   meta.block_id = request.block_id();
   meta.row_count = request.row_count();
   size_t time_column = *schema.ColumnIndex(schema.time_column);
+  // Each column file is fsynced on a thread of its own while the next column
+  // is encoded; all are synced before the staging directory is.
+  std::vector<std::future<Status>> syncs;
   for (size_t column = 0; column < schema.columns.size(); ++column) {
     ColumnVector values = Gather(*view, column, order);
     std::string path = io::JoinPath(staging, schema.columns[column].name + ".col");
-    ASSIGN_OR_RETURN(auto summary, column::WriteColumnFile(path, values, options));
+    column::ColumnFileSummary summary;
+    ASSIGN_OR_RETURN(std::string encoded, column::EncodeColumnFile(values, options, &summary));
+    ASSIGN_OR_RETURN(io::File file, io::OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC));
+    RETURN_IF_ERROR(io::WriteAll(file, encoded.data(), encoded.size()));
+    syncs.push_back(SyncAndCloseLater(std::move(file)));
     CRASH_POINT("compactor_during_column_files");
     ColumnStats stats;
     stats.column_index = static_cast<uint32_t>(column);
@@ -144,6 +141,7 @@ Result<BlockMeta> CompactInto(const fb::CompactBlockRequest& request, const Tabl
     }
     meta.columns.push_back(std::move(stats));
   }
+  for (auto& sync : syncs) RETURN_IF_ERROR(sync.get());
   RETURN_IF_ERROR(io::SyncDirectory(staging));
   std::string destination = request.destination_path()->str();
   std::string parent = std::filesystem::path(destination).parent_path().string();
@@ -200,6 +198,11 @@ Result<BlockMeta> CompactBlock(const fb::CompactBlockRequest& request, int block
 }
 
 Status RunCompactor(int control_descriptor) {
+  // Every block needs the same large buffers again (sort keys, gathered
+  // columns, encoded files): keep them on the heap between blocks rather
+  // than mapping fresh pages, each of which faults in, for every block.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   ipc::MessageChannel channel(control_descriptor);
   while (true) {
     auto message = channel.Receive();

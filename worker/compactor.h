@@ -3,15 +3,16 @@
 // and answers with the block's metadata.
 //
 // For each block: map the memfd read-only, order the rows by the table's
-// sort key (a stable sort; skipped when already ordered), encode each column
-// into <staging>/<column>.col (each file fsynced by the writer), fsync the
-// staging directory, replace any leftover destination, rename staging to
+// sort key (hot::SortedRowOrder), encode each column into
+// <staging>/<column>.col (each file fsynced, on a thread of its own while
+// the next column is encoded), fsync the staging directory, replace any leftover destination, rename staging to
 // <data_dir>/tables/<table id>/<block id>, and fsync the parent directories.
 // The daemon commits the block to the catalog only after this answer, so a
 // compactor killed at any point leaves at most an uncommitted directory that
 // the next start-up removes, and the daemon hands the block again.
 //
-// Single-threaded; runs in its own process.
+// Runs in its own process: one block at a time, on one thread but for the
+// short-lived threads that fsync column files.
 #pragma once
 
 #include <string>

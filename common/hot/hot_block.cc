@@ -3,13 +3,23 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "common/base/coding.h"
 #include "common/hot/hot_block_format.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14
+#endif
+
 namespace backtrace::hot {
+namespace {
+
+constexpr uint64_t kPrefaultBytes = uint64_t{1} << 20;
+
+}  // namespace
 
 Result<std::unique_ptr<HotBlock>> HotBlock::Create(uint64_t table_id, uint64_t block_sequence,
                                                    std::vector<ColumnType> types,
@@ -33,13 +43,19 @@ Result<std::unique_ptr<HotBlock>> HotBlock::Create(uint64_t table_id, uint64_t b
     block->data_offsets_.push_back(offset);
     if (type == ColumnType::kString) {
       offset += RoundUpToPage((capacity_rows + 1) * sizeof(uint32_t));
+      block->data_ends_.push_back(offset);
       block->bytes_offsets_.push_back(offset);
       offset += RoundUpToPage(string_bytes_capacity);
+      block->bytes_ends_.push_back(offset);
     } else {
       offset += RoundUpToPage(capacity_rows * 8);
+      block->data_ends_.push_back(offset);
       block->bytes_offsets_.push_back(0);
+      block->bytes_ends_.push_back(0);
     }
   }
+  block->data_populated_ = block->data_offsets_;
+  block->bytes_populated_ = block->bytes_offsets_;
   block->string_bytes_used_.assign(column_count, 0);
   block->mapped_bytes_ = offset;
 
@@ -92,16 +108,32 @@ bool HotBlock::Fits(uint64_t rows, std::span<const uint64_t> string_bytes_per_co
 uint8_t* HotBlock::ColumnData(size_t column) const { return base_ + data_offsets_[column]; }
 uint8_t* HotBlock::StringBytes(size_t column) const { return base_ + bytes_offsets_[column]; }
 
+void HotBlock::Prefault(uint64_t end, uint64_t region_end, uint64_t* populated) {
+  if (end <= *populated) return;
+  uint64_t target = std::min(region_end, RoundUpToPage(std::max(end, *populated + kPrefaultBytes)));
+  // Best effort: where MADV_POPULATE_WRITE is unknown or fails, the writes
+  // fault the pages in one by one.
+  (void)::madvise(base_ + *populated, target - *populated, MADV_POPULATE_WRITE);
+  *populated = target;
+}
+
 void HotBlock::AppendFixed(size_t column, const void* values, uint64_t rows) {
+  if (rows == 0) return;
+  Prefault(data_offsets_[column] + (row_count_ + rows) * 8, data_ends_[column],
+           &data_populated_[column]);
   std::memcpy(ColumnData(column) + row_count_ * 8, values, rows * 8);
   used_bytes_ += rows * 8;
 }
 
 void HotBlock::AppendStrings(size_t column, const uint32_t* offsets, const uint8_t* bytes,
                              uint64_t rows) {
+  if (rows == 0) return;
   uint32_t first = offsets[0];
   uint32_t length = offsets[rows] - first;
   uint32_t base = string_bytes_used_[column];
+  Prefault(bytes_offsets_[column] + base + length, bytes_ends_[column], &bytes_populated_[column]);
+  Prefault(data_offsets_[column] + (row_count_ + rows + 1) * 4, data_ends_[column],
+           &data_populated_[column]);
   std::memcpy(StringBytes(column) + base, bytes + first, length);
   auto* stored = reinterpret_cast<uint8_t*>(ColumnData(column)) + (row_count_ + 1) * 4;
   for (uint64_t row = 0; row < rows; ++row) {
@@ -113,6 +145,17 @@ void HotBlock::AppendStrings(size_t column, const uint32_t* offsets, const uint8
 
 void HotBlock::CommitRows(uint64_t rows) {
   row_count_ += rows;
+}
+
+void HotBlock::Reuse(uint64_t table_id, uint64_t block_sequence) {
+  table_id_ = table_id;
+  block_sequence_ = block_sequence;
+  coding::EncodeFixed64(base_ + kTableIdOffset, table_id);
+  coding::EncodeFixed64(base_ + kBlockSequenceOffset, block_sequence);
+  row_count_ = 0;
+  used_bytes_ = 0;
+  std::fill(string_bytes_used_.begin(), string_bytes_used_.end(), 0);
+  // Every string column's first offset is still 0: it is never overwritten.
 }
 
 }  // namespace backtrace::hot

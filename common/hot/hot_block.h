@@ -6,8 +6,10 @@
 //
 // Regions are reserved at creation (the memfd is sparse: untouched pages cost
 // nothing), so appends are plain memcpy into mapped memory and never move
-// data. Rows of one append land at once: readers use only the row count the
-// daemon hands them, which it advances after the bytes are written.
+// data; the pages a little ahead of the rows are mapped in with one
+// MADV_POPULATE_WRITE per megabyte rather than a page fault per page. Rows
+// of one append land at once: readers use only the row count the daemon
+// hands them, which it advances after the bytes are written.
 //
 // Owned by the daemon's event-loop thread; not synchronised. Other processes
 // read the pages concurrently, which is safe because written rows never
@@ -51,10 +53,21 @@ class HotBlock {
   // Makes the appended rows part of the block.
   void CommitRows(uint64_t rows);
 
+  // Turns the block into a new, empty one (of the same types and
+  // capacities) for table_id and block_sequence, keeping its memfd and its
+  // pages: none has to be allocated and faulted in again. Only for a block
+  // that no other process maps any more — the daemon reuses a block once its
+  // compaction is committed and it holds the only reference; whoever hands
+  // the memfd to another process keeps a reference until that process has
+  // unmapped it. Bytes past the new row count are stale; readers never look
+  // past the row count they are handed.
+  void Reuse(uint64_t table_id, uint64_t block_sequence);
+
   uint64_t table_id() const { return table_id_; }
   uint64_t block_sequence() const { return block_sequence_; }
   uint64_t row_count() const { return row_count_; }
   uint64_t capacity_rows() const { return capacity_rows_; }
+  uint64_t string_bytes_capacity() const { return string_bytes_capacity_; }
   const std::vector<ColumnType>& types() const { return types_; }
   // Bytes of row data held (what counts against max_hot_bytes).
   uint64_t used_bytes() const { return used_bytes_; }
@@ -67,6 +80,10 @@ class HotBlock {
   HotBlock() = default;
   uint8_t* ColumnData(size_t column) const;
   uint8_t* StringBytes(size_t column) const;
+  // Maps the pages up to mapping offset `end` ahead of the writes that need
+  // them, from *populated on and at least kPrefaultBytes at a time (never
+  // past region_end), with one madvise rather than a fault per page.
+  void Prefault(uint64_t end, uint64_t region_end, uint64_t* populated);
 
   int descriptor_ = -1;
   uint8_t* base_ = nullptr;
@@ -81,6 +98,12 @@ class HotBlock {
   std::vector<uint64_t> data_offsets_;
   std::vector<uint64_t> bytes_offsets_;
   std::vector<uint32_t> string_bytes_used_;
+  // Per column: where its regions end, and up to where their pages are
+  // mapped in (mapping offsets).
+  std::vector<uint64_t> data_ends_;
+  std::vector<uint64_t> bytes_ends_;
+  std::vector<uint64_t> data_populated_;
+  std::vector<uint64_t> bytes_populated_;
 };
 
 }  // namespace backtrace::hot

@@ -24,9 +24,11 @@ Result<std::unique_ptr<GroupCommitWal>> GroupCommitWal::Open(const WalOptions& o
   ASSIGN_OR_RETURN(std::unique_ptr<WalWriter> writer, WalWriter::Open(options, next_lsn));
   std::unique_ptr<GroupCommitWal> wal(new GroupCommitWal(std::move(writer)));
   try {
-    wal->thread_ = std::thread(&GroupCommitWal::Run, wal.get());
+    wal->sync_thread_ = std::thread(&GroupCommitWal::RunSyncer, wal.get());
+    wal->writer_thread_ = std::thread(&GroupCommitWal::RunWriter, wal.get());
   } catch (const std::system_error& error) {
-    return Status::ResourceExhausted(std::string("cannot start the WAL thread: ") + error.what());
+    // The destructor's Close stops the thread that did start.
+    return Status::ResourceExhausted(std::string("cannot start the WAL threads: ") + error.what());
   }
   return wal;
 }
@@ -36,6 +38,15 @@ GroupCommitWal::~GroupCommitWal() { Close(); }
 void GroupCommitWal::Submit(uint8_t type, std::string payload, DoneCallback done) {
   Submission submission;
   submission.record = WalRecord{type, std::move(payload)};
+  submission.done = std::move(done);
+  Enqueue(std::move(submission));
+}
+
+void GroupCommitWal::SubmitUnowned(uint8_t type, std::string_view payload, DoneCallback done) {
+  Submission submission;
+  submission.record.type = type;
+  submission.unowned = true;
+  submission.view = payload;
   submission.done = std::move(done);
   Enqueue(std::move(submission));
 }
@@ -62,55 +73,99 @@ void GroupCommitWal::Enqueue(Submission submission) {
   if (submission.batch_done) submission.batch_done(closed, 0, 0);
 }
 
-void GroupCommitWal::Run() {
+void GroupCommitWal::RunWriter() {
   std::vector<Submission> group;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       queue_changed_.wait(lock, [this] { return !queue_.empty() || closing_; });
-      if (queue_.empty()) return;  // closing, and everything answered
+      if (queue_.empty()) break;  // closing, and everything written
       group.swap(queue_);
     }
-    Commit(group);
+    WrittenGroup written = Write(std::move(group));
     group.clear();
+    std::lock_guard<std::mutex> lock(written_mutex_);
+    written_.push_back(std::move(written));
+    written_changed_.notify_one();
+  }
+  std::lock_guard<std::mutex> lock(written_mutex_);
+  writer_done_ = true;
+  written_changed_.notify_one();
+}
+
+GroupCommitWal::WrittenGroup GroupCommitWal::Write(std::vector<Submission> group) {
+  WrittenGroup written;
+  written.outcomes.resize(group.size());
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  for (size_t i = 0; i < group.size(); ++i) {
+    Submission& submission = group[i];
+    Outcome& outcome = written.outcomes[i];
+    if (submission.unowned) {
+      if (submission.view.size() > kMaxPayloadBytes) {
+        outcome.status = PayloadTooLarge(submission.view.size());
+        continue;
+      }
+      Result<uint64_t> lsn = writer_->AppendUnowned(submission.record.type, submission.view);
+      if (!lsn.ok()) {
+        outcome.status = lsn.status();  // the sticky error
+        continue;
+      }
+      outcome.first_lsn = outcome.last_lsn = *lsn;
+      continue;
+    }
+    WalRecord* records = submission.single ? &submission.record : submission.batch.data();
+    size_t count = submission.single ? 1 : submission.batch.size();
+    for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
+      if (records[r].payload.size() > kMaxPayloadBytes) {
+        outcome.status = PayloadTooLarge(records[r].payload.size());
+      }
+    }
+    for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
+      Result<uint64_t> lsn = writer_->Append(records[r].type, records[r].payload);
+      if (!lsn.ok()) {
+        outcome.status = lsn.status();  // the sticky error
+        break;
+      }
+      if (r == 0) outcome.first_lsn = *lsn;
+      outcome.last_lsn = *lsn;
+      std::string().swap(records[r].payload);  // copied into the writer's buffer
+    }
+  }
+  // A failed write is the writer's sticky error: the sync reports it.
+  (void)writer_->Write();
+  written.submissions = std::move(group);
+  return written;
+}
+
+void GroupCommitWal::RunSyncer() {
+  std::deque<WrittenGroup> groups;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(written_mutex_);
+      written_changed_.wait(lock, [this] { return !written_.empty() || writer_done_; });
+      if (written_.empty()) return;  // the writer stopped and everything is answered
+      groups.swap(written_);
+    }
+    SyncAndAnswer(groups);
+    groups.clear();
   }
 }
 
-void GroupCommitWal::Commit(std::vector<Submission>& group) {
-  struct Outcome {
-    Status status;  // set when the submission was refused before its sync
-    uint64_t first_lsn = 0;
-    uint64_t last_lsn = 0;
-  };
-  std::vector<Outcome> outcomes(group.size());
-  Status sync_status;
-  size_t group_records = 0;
+void GroupCommitWal::SyncAndAnswer(std::deque<WrittenGroup>& groups) {
   auto started = std::chrono::steady_clock::now();
+  WalWriter::SyncTicket ticket;
   {
     std::lock_guard<std::mutex> lock(writer_mutex_);
-    for (size_t i = 0; i < group.size(); ++i) {
-      Submission& submission = group[i];
-      Outcome& outcome = outcomes[i];
-      WalRecord* records = submission.single ? &submission.record : submission.batch.data();
-      size_t count = submission.single ? 1 : submission.batch.size();
-      for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
-        if (records[r].payload.size() > kMaxPayloadBytes) {
-          outcome.status = PayloadTooLarge(records[r].payload.size());
-        }
-      }
-      for (size_t r = 0; r < count && outcome.status.ok(); ++r) {
-        Result<uint64_t> lsn = writer_->Append(records[r].type, records[r].payload);
-        if (!lsn.ok()) {
-          outcome.status = lsn.status();  // the sticky error
-          break;
-        }
-        ++group_records;
-        if (r == 0) outcome.first_lsn = *lsn;
-        outcome.last_lsn = *lsn;
-        std::string().swap(records[r].payload);  // copied into the writer's buffer
-      }
-    }
-    sync_status = writer_->Sync();
+    ticket = writer_->BeginSync();
+  }
+  // Everything in `groups` was written before the ticket was taken, so the
+  // ticket's sync covers it. The writer goes on writing meanwhile.
+  Status synced = WalWriter::SyncFile(ticket);
+  Status sync_status;
+  {
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    sync_status = writer_->EndSync(ticket, std::move(synced));
+    if (sync_status.ok()) sync_status = writer_->error();
     if (sync_status.ok()) {
       const WalWriterStats& stats = writer_->stats();
       records_.store(stats.records, std::memory_order_relaxed);
@@ -119,21 +174,31 @@ void GroupCommitWal::Commit(std::vector<Submission>& group) {
       durable_lsn_.store(writer_->durable_lsn(), std::memory_order_release);
     }
   }
-  if (observer_ && group_records > 0) {
+  size_t group_records = 0;
+  for (const WrittenGroup& group : groups) {
+    for (const Outcome& outcome : group.outcomes) {
+      if (outcome.status.ok() && outcome.last_lsn != 0) {
+        group_records += outcome.last_lsn - outcome.first_lsn + 1;
+      }
+    }
+  }
+  if (observer_ && sync_status.ok() && group_records > 0) {
     observer_(group_records,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
-  for (size_t i = 0; i < group.size(); ++i) {
-    Submission& submission = group[i];
-    Outcome& outcome = outcomes[i];
-    Status status = outcome.status.ok() ? sync_status : outcome.status;
-    uint64_t first_lsn = status.ok() ? outcome.first_lsn : 0;
-    uint64_t last_lsn = status.ok() ? outcome.last_lsn : 0;
-    if (submission.single) {
-      if (submission.done) submission.done(std::move(status), first_lsn);
-    } else if (submission.batch_done) {
-      submission.batch_done(std::move(status), first_lsn, last_lsn);
+  for (WrittenGroup& group : groups) {
+    for (size_t i = 0; i < group.submissions.size(); ++i) {
+      Submission& submission = group.submissions[i];
+      Outcome& outcome = group.outcomes[i];
+      Status status = outcome.status.ok() ? sync_status : outcome.status;
+      uint64_t first_lsn = status.ok() ? outcome.first_lsn : 0;
+      uint64_t last_lsn = status.ok() ? outcome.last_lsn : 0;
+      if (submission.single) {
+        if (submission.done) submission.done(std::move(status), first_lsn);
+      } else if (submission.batch_done) {
+        submission.batch_done(std::move(status), first_lsn, last_lsn);
+      }
     }
   }
 }
@@ -150,7 +215,15 @@ void GroupCommitWal::Close() {
     closing_ = true;
     queue_changed_.notify_all();
   }
-  if (thread_.joinable()) thread_.join();
+  if (writer_thread_.joinable()) {
+    writer_thread_.join();
+  } else {
+    // The writer thread never started: let the sync thread finish alone.
+    std::lock_guard<std::mutex> lock(written_mutex_);
+    writer_done_ = true;
+    written_changed_.notify_one();
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
 }
 
 GroupCommitStats GroupCommitWal::stats() const {

@@ -1,28 +1,34 @@
 // GroupCommitWal: the thread-safe front of the write-ahead log. Any thread
-// submits records; one dedicated WAL thread repeatedly takes everything
-// submitted since its last sync, appends it to a WalWriter, makes it durable
-// with one Sync (one fdatasync per group, however many records), and then
-// calls each submission's callback, in LSN order, on the WAL thread.
+// submits records. Two threads commit them in a pipeline: the writer thread
+// repeatedly takes everything submitted since it last looked, appends it to
+// a WalWriter and writes it to the segment file (WalWriter::Write); the sync
+// thread repeatedly makes everything written so far durable with one
+// fdatasync (however many records and groups), and then calls each
+// submission's callback, in LSN order, on the sync thread. So the next group
+// is encoded and written while the previous one is being synced, and the
+// disk never waits for the CPU work in between.
 //
 // A callback with an OK status means its records are durable. After a failed
 // write or sync the writer's error is sticky: that group and every later
 // submission are answered with it and nothing is reported durable again.
 //
-// Ownership and threads: owns the WalWriter and the WAL thread. Submit,
-// SubmitBatch, DeleteSegmentsBelow, stats and durable_lsn may be called from
-// any thread; Close from any thread except the WAL thread (so never from a
-// callback). Callbacks must not block for long: they delay the next group.
-// Submit never blocks and the queue is unbounded: the caller bounds how much
-// it has in flight (ingestion backpressure).
+// Ownership and threads: owns the WalWriter and both threads. Submit,
+// SubmitUnowned, SubmitBatch, DeleteSegmentsBelow, stats and durable_lsn may
+// be called from any thread; Close from any thread except the WAL's own (so
+// never from a callback). Callbacks must not block for long: they delay the
+// next sync. Submit never blocks and the queue is unbounded: the caller
+// bounds how much it has in flight (ingestion backpressure).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,7 +59,7 @@ class GroupCommitWal {
   using BatchDoneCallback = std::function<void(Status status, uint64_t first_lsn, uint64_t last_lsn)>;
 
   // Opens a WalWriter (see WalWriter::Open for arguments and errors) and
-  // starts the WAL thread.
+  // starts the writer and sync threads.
   [[nodiscard]] static Result<std::unique_ptr<GroupCommitWal>> Open(const WalOptions& options,
                                                                   uint64_t next_lsn);
 
@@ -63,12 +69,18 @@ class GroupCommitWal {
   GroupCommitWal(const GroupCommitWal&) = delete;
   GroupCommitWal& operator=(const GroupCommitWal&) = delete;
 
-  // Queues one record; `done` is called once, on the WAL thread, after its
-  // group's sync: OK and its LSN, or kInvalidArgument for a payload over
+  // Queues one record; `done` is called once, on the sync thread, after the
+  // sync that covers it: OK and its LSN, or kInvalidArgument for a payload over
   // kMaxPayloadBytes (nothing written), or the writer's sticky error. After
   // Close, `done` is called at once on the calling thread with
   // kFailedPrecondition. `done` may be empty (no answer wanted).
   void Submit(uint8_t type, std::string payload, DoneCallback done);
+
+  // As Submit, but the payload is not copied: the WAL reads it in place
+  // while writing its group. The caller keeps the bytes valid and unchanged
+  // until `done` is called. For large payloads that the caller keeps anyway
+  // (the daemon applies an Append from the same bytes after its sync).
+  void SubmitUnowned(uint8_t type, std::string_view payload, DoneCallback done);
 
   // Queues several records that get consecutive LSNs in the same group and one
   // callback. Any payload over kMaxPayloadBytes rejects the whole batch with
@@ -76,17 +88,17 @@ class GroupCommitWal {
   // like its group, with LSNs 0. Otherwise as Submit.
   void SubmitBatch(std::vector<WalRecord> records, BatchDoneCallback done);
 
-  // WalWriter::DeleteSegmentsBelow, serialised with the WAL thread (waits for
-  // a sync in progress). Errors as there.
+  // WalWriter::DeleteSegmentsBelow, serialised with the writer thread (waits
+  // for a group being written, not for an fdatasync). Errors as there.
   [[nodiscard]] Status DeleteSegmentsBelow(uint64_t checkpoint_lsn);
 
-  // Answers everything already submitted (callbacks run), then stops the WAL
-  // thread. Idempotent.
+  // Answers everything already submitted (callbacks run), then stops both
+  // threads. Idempotent.
   void Close();
 
-  // Called on the WAL thread after each group's sync attempt with the
-  // number of records in the group and the seconds spent writing and
-  // syncing them (for metrics). Set before submitting anything.
+  // Called on the sync thread after each successful sync with the number of
+  // records it made durable and the seconds the sync took (for metrics).
+  // Set before submitting anything.
   using GroupObserver = std::function<void(size_t records, double seconds)>;
   void SetGroupObserver(GroupObserver observer) { observer_ = std::move(observer); }
 
@@ -103,18 +115,35 @@ class GroupCommitWal {
     bool single = true;            // Submit (record, done) or SubmitBatch
     std::vector<WalRecord> batch;  // SubmitBatch's records
     WalRecord record;              // Submit's record
+    bool unowned = false;          // SubmitUnowned: the payload is `view`
+    std::string_view view;
     DoneCallback done;
     BatchDoneCallback batch_done;
+  };
+
+  // A group the writer thread has written (or failed to), waiting for its
+  // sync. outcomes[i] belongs to submissions[i].
+  struct Outcome {
+    Status status;  // set when the submission was refused before its sync
+    uint64_t first_lsn = 0;
+    uint64_t last_lsn = 0;
+  };
+  struct WrittenGroup {
+    std::vector<Submission> submissions;
+    std::vector<Outcome> outcomes;
   };
 
   explicit GroupCommitWal(std::unique_ptr<WalWriter> writer);
 
   void Enqueue(Submission submission);
-  void Run();  // the WAL thread
-  // Appends, syncs and answers one group.
-  void Commit(std::vector<Submission>& group);
+  void RunWriter();  // the writer thread
+  void RunSyncer();  // the sync thread
+  // Appends and writes one group (writer thread).
+  WrittenGroup Write(std::vector<Submission> group);
+  // Syncs and answers the groups written so far (sync thread).
+  void SyncAndAnswer(std::deque<WrittenGroup>& groups);
 
-  std::mutex writer_mutex_;  // guards writer_ (the WAL thread holds it per group)
+  std::mutex writer_mutex_;  // guards writer_; never held across an fdatasync
   std::unique_ptr<WalWriter> writer_;
 
   std::mutex queue_mutex_;  // guards queue_, closing_
@@ -123,8 +152,14 @@ class GroupCommitWal {
   bool closing_ = false;
   GroupObserver observer_;
 
+  std::mutex written_mutex_;  // guards written_, writer_done_
+  std::condition_variable written_changed_;
+  std::deque<WrittenGroup> written_;
+  bool writer_done_ = false;
+
   std::mutex close_mutex_;  // serialises Close
-  std::thread thread_;
+  std::thread writer_thread_;
+  std::thread sync_thread_;
 
   std::atomic<uint64_t> durable_lsn_{0};
   std::atomic<uint64_t> records_{0};

@@ -34,16 +34,22 @@ Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header) {
   return Status::Ok();
 }
 
+void EncodeRecordHeader(uint64_t lsn, uint8_t type, std::string_view payload,
+                        uint8_t* destination) {
+  coding::EncodeFixed32(destination + 4, static_cast<uint32_t>(payload.size()));
+  coding::EncodeFixed64(destination + 8, lsn);
+  destination[16] = type;
+  uint32_t crc = crc32c::Value(destination + 4, kRecordHeaderSize - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  coding::EncodeFixed32(destination, crc32c::Mask(crc));
+}
+
 void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination) {
   size_t start = destination->size();
   destination->resize(start + kRecordHeaderSize + payload.size());
   auto* record = reinterpret_cast<uint8_t*>(destination->data()) + start;
-  coding::EncodeFixed32(record + 4, static_cast<uint32_t>(payload.size()));
-  coding::EncodeFixed64(record + 8, lsn);
-  record[16] = type;
   if (!payload.empty()) std::memcpy(record + kRecordHeaderSize, payload.data(), payload.size());
-  uint32_t crc = crc32c::Value(record + 4, kRecordHeaderSize - 4 + payload.size());
-  coding::EncodeFixed32(record, crc32c::Mask(crc));
+  EncodeRecordHeader(lsn, type, payload, record);
 }
 
 RecordHeader DecodeRecordHeader(const uint8_t* source) {

@@ -68,6 +68,11 @@ void EncodeSegmentHeader(uint64_t first_lsn, uint8_t* destination);
 // message does not name the file; the caller adds it.
 [[nodiscard]] Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header);
 
+// Writes the 17-byte header of a record with this payload (whose checksum
+// covers the payload) to destination; the payload itself is not copied.
+void EncodeRecordHeader(uint64_t lsn, uint8_t type, std::string_view payload,
+                        uint8_t* destination);
+
 // Appends one whole record (header and payload) to *destination.
 void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination);
 

@@ -59,10 +59,10 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, ui
   return writer;
 }
 
-Result<uint64_t> WalWriter::Append(uint8_t type, std::string_view payload) {
+Status WalWriter::PrepareAppend(size_t payload_bytes) {
   if (!error_.ok()) return error_;
-  if (payload.size() > kMaxPayloadBytes) {
-    return Status::InvalidArgument("WAL record payload of " + std::to_string(payload.size()) +
+  if (payload_bytes > kMaxPayloadBytes) {
+    return Status::InvalidArgument("WAL record payload of " + std::to_string(payload_bytes) +
                                    " bytes exceeds the maximum of " +
                                    std::to_string(kMaxPayloadBytes));
   }
@@ -70,56 +70,141 @@ Result<uint64_t> WalWriter::Append(uint8_t type, std::string_view payload) {
   // record (so a tiny segment_bytes still makes progress).
   if (projected_segment_size_ >= options_.segment_bytes &&
       projected_segment_size_ > kSegmentHeaderSize) {
-    pending_starts_.push_back(SegmentStart{buffer_.size(), next_lsn_});
+    pending_starts_.push_back(SegmentStart{buffered_bytes_, next_lsn_});
     projected_segment_size_ = kSegmentHeaderSize;
   }
-  AppendRecord(next_lsn_, type, payload, &buffer_);
-  projected_segment_size_ += kRecordHeaderSize + payload.size();
+  projected_segment_size_ += kRecordHeaderSize + payload_bytes;
+  buffered_bytes_ += kRecordHeaderSize + payload_bytes;
   ++buffered_records_;
+  return Status::Ok();
+}
+
+Result<uint64_t> WalWriter::Append(uint8_t type, std::string_view payload) {
+  RETURN_IF_ERROR(PrepareAppend(payload.size()));
+  AppendRecord(next_lsn_, type, payload, &buffer_);
+  return next_lsn_++;
+}
+
+Result<uint64_t> WalWriter::AppendUnowned(uint8_t type, std::string_view payload) {
+  RETURN_IF_ERROR(PrepareAppend(payload.size()));
+  size_t start = buffer_.size();
+  buffer_.resize(start + kRecordHeaderSize);
+  EncodeRecordHeader(next_lsn_, type, payload,
+                     reinterpret_cast<uint8_t*>(buffer_.data()) + start);
+  if (!payload.empty()) pieces_.push_back(Piece{buffer_.size(), payload});
   return next_lsn_++;
 }
 
 Status WalWriter::Sync() {
+  RETURN_IF_ERROR(Write());
+  SyncTicket ticket = BeginSync();
+  if (ticket.file == nullptr) return error_;
+  Status status = SyncFile(ticket);
+  return EndSync(ticket, std::move(status));
+}
+
+Status WalWriter::Write() {
   if (!error_.ok()) return error_;
-  if (buffer_.empty()) return Status::Ok();
+  if (buffered_bytes_ == 0) return Status::Ok();
   size_t begin = 0;
   for (const SegmentStart& start : pending_starts_) {
-    Status status = WriteAndSync(begin, start.buffer_offset);
+    Status status = WriteSegmentPart(begin, start.offset, options_.sync);
     if (status.ok()) status = StartSegment(start.first_lsn);
     if (!status.ok()) return Fail(std::move(status));
-    begin = start.buffer_offset;
+    begin = start.offset;
   }
-  Status status = WriteAndSync(begin, buffer_.size());
+  Status status = WriteSegmentPart(begin, buffered_bytes_, /*sync=*/false);
   if (!status.ok()) return Fail(std::move(status));
 
-  stats_.records += buffered_records_;
-  stats_.bytes += buffer_.size();
-  stats_.syncs += 1;
-  durable_lsn_ = next_lsn_ - 1;
+  unsynced_records_ += buffered_records_;
+  unsynced_bytes_ += buffered_bytes_;
+  written_lsn_ = next_lsn_ - 1;
   buffer_.clear();
+  pieces_.clear();
+  buffered_bytes_ = 0;
   buffered_records_ = 0;
   pending_starts_.clear();
   if (buffer_.capacity() > kRetainedBufferBytes) std::string().swap(buffer_);
   return Status::Ok();
 }
 
-Status WalWriter::WriteAndSync(size_t begin, size_t end) {
+WalWriter::SyncTicket WalWriter::BeginSync() {
+  SyncTicket ticket;
+  if (!error_.ok() || unsynced_records_ == 0) return ticket;
+  ticket.file = file_;
+  ticket.sync = options_.sync;
+  ticket.lsn = written_lsn_;
+  ticket.records = unsynced_records_;
+  ticket.bytes = unsynced_bytes_;
+  if (options_.sync && fault_point_ == WalFaultPoint::kSync) {
+    fault_point_ = WalFaultPoint::kNone;
+    ticket.injected_error = fault_error_number_;
+  }
+  unsynced_records_ = 0;
+  unsynced_bytes_ = 0;
+  return ticket;
+}
+
+Status WalWriter::SyncFile(const SyncTicket& ticket) {
+  if (ticket.file == nullptr || !ticket.sync) return Status::Ok();
+  if (ticket.injected_error != 0) {
+    return Status::FromErrno(ticket.injected_error,
+                             "fdatasync " + ticket.file->path() + " (injected fault)");
+  }
+  return io::SyncData(*ticket.file);
+}
+
+Status WalWriter::EndSync(const SyncTicket& ticket, Status status) {
+  if (!error_.ok()) return error_;
+  if (!status.ok()) return Fail(std::move(status));
+  if (ticket.file == nullptr) return Status::Ok();
+  stats_.records += ticket.records;
+  stats_.bytes += ticket.bytes;
+  stats_.syncs += 1;
+  durable_lsn_ = std::max(durable_lsn_, ticket.lsn);
+  return Status::Ok();
+}
+
+Status WalWriter::WriteRange(size_t begin, size_t end) {
+  // Walk the buffered bytes in order: owned runs of buffer_ and unowned
+  // payloads, writing the parts that fall in [begin, end).
+  size_t position = 0;
+  size_t owned_begin = 0;
+  auto write = [&](const char* data, size_t size) -> Status {
+    size_t chunk_begin = position;
+    position += size;
+    size_t from = std::max(chunk_begin, begin);
+    size_t to = std::min(position, end);
+    if (from >= to) return Status::Ok();
+    return io::WriteAll(*file_, data + (from - chunk_begin), to - from);
+  };
+  for (const Piece& piece : pieces_) {
+    if (position >= end) return Status::Ok();
+    RETURN_IF_ERROR(write(buffer_.data() + owned_begin, piece.owned_end - owned_begin));
+    owned_begin = piece.owned_end;
+    if (position >= end) return Status::Ok();
+    RETURN_IF_ERROR(write(piece.unowned.data(), piece.unowned.size()));
+  }
+  if (position >= end) return Status::Ok();
+  return write(buffer_.data() + owned_begin, buffer_.size() - owned_begin);
+}
+
+Status WalWriter::WriteSegmentPart(size_t begin, size_t end, bool sync) {
   if (begin == end) return Status::Ok();
-  const char* data = buffer_.data() + begin;
   size_t size = end - begin;
   if (fault_point_ == WalFaultPoint::kWrite) {
     fault_point_ = WalFaultPoint::kNone;
-    RETURN_IF_ERROR(io::WriteAll(file_, data, size / 2));
-    return Status::FromErrno(fault_error_number_, "write " + file_.path() + " (injected fault)");
+    RETURN_IF_ERROR(WriteRange(begin, begin + size / 2));
+    return Status::FromErrno(fault_error_number_, "write " + file_->path() + " (injected fault)");
   }
-  RETURN_IF_ERROR(io::WriteAll(file_, data, size));
-  if (!options_.sync) return Status::Ok();
+  RETURN_IF_ERROR(WriteRange(begin, end));
+  if (!sync) return Status::Ok();
   if (fault_point_ == WalFaultPoint::kSync) {
     fault_point_ = WalFaultPoint::kNone;
     return Status::FromErrno(fault_error_number_,
-                             "fdatasync " + file_.path() + " (injected fault)");
+                             "fdatasync " + file_->path() + " (injected fault)");
   }
-  return io::SyncData(file_);
+  return io::SyncData(*file_);
 }
 
 Status WalWriter::StartSegment(uint64_t first_lsn) {
@@ -138,11 +223,14 @@ Status WalWriter::StartSegment(uint64_t first_lsn) {
   // Reopened under its final name so that errors name the real file.
   ASSIGN_OR_RETURN(io::File file, io::OpenFile(path, O_WRONLY | O_APPEND));
 
-  if (file_.is_open()) {
+  if (file_ != nullptr) {
     older_segments_.push_back(current_first_lsn_);
-    RETURN_IF_ERROR(file_.Close());
+    // A SyncTicket may still hold the old segment (its sync is then
+    // redundant: the segment was synced before this one was created); the
+    // last holder closes it.
+    if (file_.use_count() == 1) RETURN_IF_ERROR(file_->Close());
   }
-  file_ = std::move(file);
+  file_ = std::make_shared<io::File>(std::move(file));
   current_first_lsn_ = first_lsn;
   return Status::Ok();
 }

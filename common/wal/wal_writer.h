@@ -1,8 +1,9 @@
 // WalWriter: appends records to the write-ahead log and makes them durable.
 //
 // Records are numbered by LSN (1, 2, 3, ... with no gaps). Append only encodes
-// a record into an in-memory buffer; Sync writes the whole buffer with one
-// write and makes it durable with one fdatasync (group commit). A record is
+// a record into an in-memory buffer (AppendUnowned only its header, keeping a
+// view of the payload); Sync writes everything buffered, in order, and makes
+// it durable with one fdatasync (group commit). A record is
 // durable once a Sync that covered it has returned OK; durable_lsn() says up
 // to where. Segments are rotated inside Sync: a segment is synced before the
 // next one is created, and each new segment is written under a temporary
@@ -70,11 +71,48 @@ class WalWriter {
   // sticky error once the writer has failed.
   [[nodiscard]] Result<uint64_t> Append(uint8_t type, std::string_view payload);
 
+  // As Append, but only the record header is buffered: the payload bytes are
+  // written from where they are by the next Write (or Sync). The caller keeps
+  // them valid and unchanged until that returns (or the writer is
+  // destroyed). For large payloads, which are then never copied.
+  [[nodiscard]] Result<uint64_t> AppendUnowned(uint8_t type, std::string_view payload);
+
   // Writes every buffered record and fdatasyncs, rotating segments as needed.
   // On OK, every LSN below next_lsn() is durable. On error, the error becomes
-  // sticky and durable_lsn() does not move. A Sync with nothing buffered does
-  // nothing and returns OK (or the sticky error).
+  // sticky and durable_lsn() does not move. A Sync with nothing buffered or
+  // written does nothing and returns OK (or the sticky error). Sync is
+  // Write, then BeginSync, SyncFile and EndSync.
   [[nodiscard]] Status Sync();
+
+  // Group commit in steps, so that a caller may write the next group while
+  // the previous one is being synced (GroupCommitWal does):
+  //
+  // Write writes every buffered record to the segment files without the
+  // closing fdatasync; rotation is as in Sync (a full segment is synced
+  // before the next is created). Afterwards the buffer holds nothing and
+  // unowned payloads are no longer read. Errors become sticky.
+  [[nodiscard]] Status Write();
+
+  // What one fdatasync makes durable: everything written before BeginSync.
+  struct SyncTicket {
+    std::shared_ptr<const io::File> file;  // the newest segment; null: nothing to sync
+    bool sync = true;                      // options.sync
+    uint64_t lsn = 0;                      // durable once the file is synced
+    uint64_t records = 0;                  // records and bytes it makes durable
+    uint64_t bytes = 0;
+    int injected_error = 0;                // test fault (kSync)
+  };
+  // A ticket for the records written and not yet durable. With the sticky
+  // error or nothing written since the last sync, the ticket has no file.
+  SyncTicket BeginSync();
+  // fdatasyncs the ticket's file (unless options.sync is false). It touches
+  // no writer state, so it may run on another thread without the writer's
+  // lock while Append and Write go on.
+  [[nodiscard]] static Status SyncFile(const SyncTicket& ticket);
+  // Records SyncFile's outcome: on OK, durable_lsn() becomes ticket.lsn (if
+  // higher) and the stats advance; an error becomes sticky. Returns the
+  // sticky error if the writer failed meanwhile.
+  [[nodiscard]] Status EndSync(const SyncTicket& ticket, Status status);
 
   // The LSN the next Append will get.
   uint64_t next_lsn() const { return next_lsn_; }
@@ -84,8 +122,8 @@ class WalWriter {
   // OK while healthy; the sticky error after a failure.
   const Status& error() const { return error_; }
   const WalWriterStats& stats() const { return stats_; }
-  // Bytes encoded by Append and not yet written by Sync.
-  size_t buffered_bytes() const { return buffer_.size(); }
+  // Bytes of the records appended and not yet written by Sync.
+  size_t buffered_bytes() const { return buffered_bytes_; }
 
   // Deletes the segment files all of whose records have an LSN below
   // checkpoint_lsn (a segment qualifies when the next segment starts at or
@@ -104,17 +142,31 @@ class WalWriter {
   void InjectFaultForTesting(WalFaultPoint point, int error_number);
 
  private:
-  // A segment to start while writing the buffer: records from buffer_offset
-  // on belong to a new segment whose first LSN is first_lsn.
+  // A segment to start while writing the buffered records: records from
+  // buffered byte `offset` on belong to a new segment whose first LSN is
+  // first_lsn.
   struct SegmentStart {
-    size_t buffer_offset;
+    size_t offset;
     uint64_t first_lsn;
+  };
+  // The buffered bytes are buffer_ interleaved with unowned payloads: each
+  // piece is buffer_ up to owned_end (from the previous piece's owned_end),
+  // then `unowned`. buffer_ past the last piece's owned_end comes last.
+  struct Piece {
+    size_t owned_end;
+    std::string_view unowned;
   };
 
   WalWriter(WalOptions options, uint64_t next_lsn);
 
-  // Writes buffer_[begin, end) to the current segment and fdatasyncs it.
-  Status WriteAndSync(size_t begin, size_t end);
+  // Checks the writer and the payload size, and rotates the segment before
+  // the next record when the current one is full.
+  Status PrepareAppend(size_t payload_bytes);
+  // Writes buffered bytes [begin, end) to the current segment (the kWrite
+  // fault writes half of them and fails), then fdatasyncs it if `sync`.
+  Status WriteSegmentPart(size_t begin, size_t end, bool sync);
+  // Writes buffered bytes [begin, end) to the current segment.
+  Status WriteRange(size_t begin, size_t end);
   // Creates, syncs and renames into place a segment starting at first_lsn,
   // then makes it the current segment.
   Status StartSegment(uint64_t first_lsn);
@@ -122,15 +174,21 @@ class WalWriter {
   Status Fail(Status status);
 
   WalOptions options_;
-  io::File file_;                        // the segment being written
+  // The segment being written; shared with SyncTickets still being synced.
+  std::shared_ptr<io::File> file_;
   uint64_t current_first_lsn_ = 0;       // its first LSN
   uint64_t projected_segment_size_ = 0;  // its size (or the newest pending
                                          // segment's) once the buffer is written
   std::vector<uint64_t> older_segments_; // first LSNs of older segment files
   std::string buffer_;
+  std::vector<Piece> pieces_;
+  size_t buffered_bytes_ = 0;
   uint64_t buffered_records_ = 0;
   std::vector<SegmentStart> pending_starts_;
   uint64_t next_lsn_;
+  uint64_t written_lsn_ = 0;       // the highest LSN written by Write
+  uint64_t unsynced_records_ = 0;  // written by Write, not yet durable
+  uint64_t unsynced_bytes_ = 0;
   uint64_t durable_lsn_;
   Status error_;
   WalWriterStats stats_;

@@ -78,6 +78,56 @@ TEST(HotBlock, FitsRefusesRowsAndStringBytesPastCapacity) {
   EXPECT_FALSE(block->Fits(1, large));
 }
 
+TEST(HotBlock, ReusedBlockHoldsOnlyItsNewRows) {
+  auto block = MakeBlock(16, 64);
+  AppendRows(block.get(), 100, {"LONGER-SYMBOL", "ETH", "SOL"});
+  block->Reuse(9, 4);
+  EXPECT_EQ(block->row_count(), 0u);
+  EXPECT_EQ(block->used_bytes(), 0u);
+  AppendRows(block.get(), 500, {"A", ""});
+  auto view = HotBlockView::Map(block->descriptor(), block->row_count());
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ((*view)->table_id(), 9u);
+  EXPECT_EQ((*view)->block_sequence(), 4u);
+  ASSERT_EQ((*view)->row_count(), 2u);
+  EXPECT_EQ((*view)->Int64s(0)[0], 500);
+  EXPECT_EQ((*view)->StringAt(1, 0), "A");
+  EXPECT_EQ((*view)->StringAt(1, 1), "");
+  EXPECT_EQ((*view)->StringOffsets(1)[0], 0u);
+  // The whole capacity is available again.
+  std::vector<uint64_t> all_but_one{0, 63, 0, 0};
+  EXPECT_TRUE(block->Fits(14, all_but_one));
+  EXPECT_FALSE(block->Fits(15, all_but_one));
+}
+
+TEST(HotBlock, AppendsAcrossManyPrefaultedMegabytesKeepEveryValue) {
+  const uint64_t rows = 600000;  // 4.8 MB per fixed-width column
+  auto created = HotBlock::Create(1, 1, {ColumnType::kInt64, ColumnType::kString}, rows, rows * 4);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto& block = *created;
+  std::vector<int64_t> values(1000);
+  std::vector<uint32_t> offsets(1001);
+  std::string bytes;
+  for (uint64_t first = 0; first < rows; first += values.size()) {
+    bytes.clear();
+    for (size_t i = 0; i < values.size(); ++i) {
+      values[i] = static_cast<int64_t>(first + i);
+      bytes += std::to_string((first + i) % 997);
+      offsets[i + 1] = static_cast<uint32_t>(bytes.size());
+    }
+    block->AppendFixed(0, values.data(), values.size());
+    block->AppendStrings(1, offsets.data(), reinterpret_cast<const uint8_t*>(bytes.data()),
+                         values.size());
+    block->CommitRows(values.size());
+  }
+  auto view = HotBlockView::Map(block->descriptor(), block->row_count());
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  for (uint64_t row = 0; row < rows; ++row) {
+    ASSERT_EQ((*view)->Int64s(0)[row], static_cast<int64_t>(row));
+    ASSERT_EQ((*view)->StringAt(1, row), std::to_string(row % 997));
+  }
+}
+
 TEST(HotBlockView, RowCountPastCapacityIsCorruption) {
   auto block = MakeBlock(4, 8);
   auto view = HotBlockView::Map(block->descriptor(), 5);

@@ -359,5 +359,123 @@ TEST(WalWriter, WithoutSyncRecordsAreStillWrittenAndReplayed) {
   EXPECT_EQ(ReplayAll(options.directory).size(), 10u);
 }
 
+TEST(WalWriter, UnownedPayloadsInterleaveWithOwnedOnesAcrossSegments) {
+  testing::TemporaryDirectory temporary;
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  auto writer = OpenWriter(options, 1);
+  ASSERT_NE(writer, nullptr);
+  std::vector<std::string> payloads;  // kept alive until the Sync
+  for (uint64_t lsn = 1; lsn <= 40; ++lsn) payloads.push_back(PayloadFor(lsn, 50 + lsn * 13));
+  for (uint64_t lsn = 1; lsn <= 40; ++lsn) {
+    const std::string& payload = payloads[lsn - 1];
+    Result<uint64_t> appended =
+        lsn % 3 == 0 ? writer->Append(1, payload)
+                     : writer->AppendUnowned(static_cast<uint8_t>(lsn), payload);
+    ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+    EXPECT_EQ(*appended, lsn);
+    if (lsn % 7 == 0) {
+      ASSERT_TRUE(writer->Sync().ok());
+    }
+  }
+  ASSERT_TRUE(writer->Sync().ok());
+  EXPECT_GT(writer->SegmentFirstLsns().size(), 3u);
+  std::vector<Replayed> records = ReplayAll(options.directory);
+  ASSERT_EQ(records.size(), 40u);
+  for (uint64_t lsn = 1; lsn <= 40; ++lsn) {
+    EXPECT_EQ(records[lsn - 1].lsn, lsn);
+    EXPECT_EQ(records[lsn - 1].type, lsn % 3 == 0 ? 1 : lsn);
+    EXPECT_EQ(records[lsn - 1].payload, payloads[lsn - 1]);
+  }
+}
+
+TEST(WalWriter, WrittenRecordsBecomeDurableOnlyWithTheirTicket) {
+  testing::TemporaryDirectory temporary;
+  WalOptions options = OptionsIn(temporary);
+  auto writer = OpenWriter(options, 1);
+  ASSERT_NE(writer, nullptr);
+  const std::string payload = PayloadFor(1, 300);
+  ASSERT_TRUE(writer->AppendUnowned(1, payload).ok());
+  ASSERT_TRUE(writer->Write().ok());
+  EXPECT_EQ(writer->buffered_bytes(), 0u);
+  EXPECT_EQ(writer->durable_lsn(), 0u);
+  EXPECT_EQ(ReplayAll(options.directory).size(), 1u);  // in the file, not yet synced
+
+  WalWriter::SyncTicket ticket = writer->BeginSync();
+  ASSERT_NE(ticket.file, nullptr);
+  EXPECT_EQ(ticket.lsn, 1u);
+  // Records written after the ticket was taken are not covered by it.
+  ASSERT_TRUE(writer->Append(1, "later").ok());
+  ASSERT_TRUE(writer->Write().ok());
+  ASSERT_TRUE(WalWriter::SyncFile(ticket).ok());
+  ASSERT_TRUE(writer->EndSync(ticket, Status::Ok()).ok());
+  EXPECT_EQ(writer->durable_lsn(), 1u);
+  EXPECT_EQ(writer->stats().records, 1u);
+
+  ASSERT_TRUE(writer->Sync().ok());
+  EXPECT_EQ(writer->durable_lsn(), 2u);
+  EXPECT_EQ(writer->stats().syncs, 2u);
+  EXPECT_EQ(writer->BeginSync().file, nullptr);  // nothing left to sync
+}
+
+TEST(WalWriter, TicketTakenBeforeARotationStillCompletes) {
+  testing::TemporaryDirectory temporary;
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/400);
+  auto writer = OpenWriter(options, 1);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->Append(1, PayloadFor(1, 500)).ok());
+  ASSERT_TRUE(writer->Write().ok());
+  WalWriter::SyncTicket ticket = writer->BeginSync();
+  // The next record goes to a new segment; the old one is synced first and
+  // stays open for the ticket.
+  ASSERT_TRUE(writer->Append(1, PayloadFor(2, 500)).ok());
+  ASSERT_TRUE(writer->Write().ok());
+  EXPECT_EQ(writer->SegmentFirstLsns(), (std::vector<uint64_t>{1, 2}));
+  ASSERT_TRUE(WalWriter::SyncFile(ticket).ok());
+  ASSERT_TRUE(writer->EndSync(ticket, Status::Ok()).ok());
+  EXPECT_EQ(writer->durable_lsn(), 1u);
+  ASSERT_TRUE(writer->Sync().ok());
+  EXPECT_EQ(writer->durable_lsn(), 2u);
+  EXPECT_EQ(ReplayAll(options.directory).size(), 2u);
+}
+
+TEST(WalWriter, FailedTicketSyncIsStickyAndNeverReportedDurable) {
+  testing::TemporaryDirectory temporary;
+  WalOptions options = OptionsIn(temporary);
+  auto writer = OpenWriter(options, 1);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->Append(1, "record").ok());
+  ASSERT_TRUE(writer->Write().ok());
+  writer->InjectFaultForTesting(WalFaultPoint::kSync, EIO);
+  WalWriter::SyncTicket ticket = writer->BeginSync();
+  Status synced = WalWriter::SyncFile(ticket);
+  EXPECT_EQ(synced.code(), StatusCode::kIoError);
+  Status ended = writer->EndSync(ticket, synced);
+  EXPECT_EQ(ended.ToString(), synced.ToString());
+  EXPECT_EQ(writer->durable_lsn(), 0u);
+  EXPECT_EQ(writer->Write().ToString(), synced.ToString());
+  EXPECT_EQ(writer->BeginSync().file, nullptr);
+}
+
+TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesOnlyATornTail) {
+  testing::TemporaryDirectory temporary;
+  WalOptions options = OptionsIn(temporary);
+  const std::string first = PayloadFor(1, 300), second = PayloadFor(2, 300);
+  {
+    auto writer = OpenWriter(options, 1);
+    ASSERT_NE(writer, nullptr);
+    ASSERT_TRUE(writer->AppendUnowned(1, first).ok());
+    ASSERT_TRUE(writer->Sync().ok());
+    ASSERT_TRUE(writer->AppendUnowned(1, second).ok());
+    writer->InjectFaultForTesting(WalFaultPoint::kWrite, ENOSPC);
+    EXPECT_EQ(writer->Sync().code(), StatusCode::kNoSpace);
+    EXPECT_EQ(writer->durable_lsn(), 1u);
+  }
+  ReplayReport report;
+  std::vector<Replayed> records = ReplayAll(options.directory, 1, &report);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].payload, first);
+  EXPECT_EQ(report.torn_bytes_cut, (kRecordHeaderSize + 300) / 2);
+}
+
 }  // namespace
 }  // namespace backtrace::wal
