@@ -4,6 +4,7 @@
 
 #include "common/base/file.h"
 #include "common/base/log.h"
+#include "daemon/daemon_status.h"
 
 namespace backtrace::daemon {
 
@@ -44,6 +45,11 @@ Status Daemon::Run() {
     } else {
       server_->ResumeReading();
     }
+  });
+  engine_->SetStatusProvider([this] {
+    MetricsSnapshot snapshot = engine_->Snapshot();
+    snapshot.connections = server_->connection_count();
+    return MakeDaemonStatus(snapshot, config_, started_);
   });
   Status listening = server_->Listen();
   if (!listening.ok()) {

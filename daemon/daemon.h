@@ -55,6 +55,7 @@ class Daemon {
   ServiceNotifier notifier_;
   std::shared_ptr<MetricsExporter> metrics_;
   void PublishMetrics();
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   bool shutting_down_ = false;
   bool frozen_for_shutdown_ = false;
   std::chrono::steady_clock::time_point shutdown_started_;

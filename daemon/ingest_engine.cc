@@ -11,6 +11,7 @@
 #include "common/schema/table_schema_codec.h"
 #include "common/wire/ingest_messages.h"
 #include "daemon/append_validation.h"
+#include "daemon/daemon_status.h"
 #include "daemon/wal_record_format.h"
 
 namespace backtrace::daemon {
@@ -111,6 +112,9 @@ void IngestEngine::HandleRequest(FrameBuffer frame, Responder respond) {
     case fb::RequestBody::ListTables:
       HandleListTables(request_id, respond);
       return;
+    case fb::RequestBody::GetStatus:
+      HandleGetStatus(request_id, respond);
+      return;
     default:
       respond(ErrorResponse(request_id, 0, Status::NotSupported("unknown request")), false);
   }
@@ -164,10 +168,28 @@ void IngestEngine::HandleListTables(uint64_t request_id, const Responder& respon
     respond(ErrorResponse(request_id, 0, tables.status()), false);
     return;
   }
+  MetricsSnapshot snapshot = Snapshot();
   flatbuffers::FlatBufferBuilder builder(1024);
   std::vector<flatbuffers::Offset<fb::TableSchema>> schemas;
-  for (const auto& info : *tables) schemas.push_back(BuildTableSchema(builder, info.schema));
-  wire::FinishTableListResponse(builder, request_id, schemas);
+  std::vector<flatbuffers::Offset<fb::TableStatus>> statistics;
+  for (const auto& info : *tables) {
+    schemas.push_back(BuildTableSchema(builder, info.schema));
+    statistics.push_back(
+        wire::BuildTableStatus(builder, MakeTableStatus(info.schema.name,
+                                                        snapshot.tables[info.schema.name])));
+  }
+  wire::FinishTableListResponse(builder, request_id, schemas, statistics);
+  respond(std::string(wire::MessageBytes(builder)), false);
+}
+
+void IngestEngine::HandleGetStatus(uint64_t request_id, const Responder& respond) {
+  if (!status_provider_) {
+    respond(ErrorResponse(request_id, 0, Status::NotSupported("this daemon reports no status")),
+            false);
+    return;
+  }
+  flatbuffers::FlatBufferBuilder builder(1024);
+  wire::FinishDaemonStatusResponse(builder, request_id, status_provider_());
   respond(std::string(wire::MessageBytes(builder)), false);
 }
 
@@ -491,8 +513,7 @@ void IngestEngine::CommitReadyBlocks(TableState* table) {
       return;
     }
     table->persisted_lsn = std::max(table->persisted_lsn, held.memory.last_lsn);
-    ++table->blocks_on_disk;
-    table->bytes_on_disk += meta.TotalFileBytes();
+    table->disk.Add(meta);
     hot_bytes_ -= held.memory.block->used_bytes();
     KeepSpareBlock(std::move(held.memory.block));
     --frozen_count_;

@@ -37,6 +37,7 @@
 #include "common/config/daemon_config.h"
 #include "common/wal/group_commit_wal.h"
 #include "common/wire/ingest_generated.h"
+#include "common/wire/status_messages.h"
 #include "daemon/compactor_pool.h"
 #include "daemon/data_directory.h"
 #include "daemon/ingest_server.h"
@@ -86,6 +87,13 @@ class IngestEngine : public RequestHandler {
     pressure_callback_ = std::move(callback);
   }
 
+  // Answers GetStatus requests (set by the daemon, which knows more than
+  // the engine: sockets, connections, uptime). Without one, GetStatus is
+  // kNotSupported.
+  void SetStatusProvider(std::function<wire::DaemonStatus()> provider) {
+    status_provider_ = std::move(provider);
+  }
+
   const IngestStatistics& statistics() const { return statistics_; }
   // The engine's numbers for the metrics endpoint (loop thread).
   MetricsSnapshot Snapshot() const;
@@ -105,6 +113,7 @@ class IngestEngine : public RequestHandler {
   void HandleCreateTable(uint64_t request_id, const fb::CreateTable& body, const Responder& respond);
   void HandleDropTable(uint64_t request_id, const fb::DropTable& body, const Responder& respond);
   void HandleListTables(uint64_t request_id, const Responder& respond);
+  void HandleGetStatus(uint64_t request_id, const Responder& respond);
   void HandleAppend(uint64_t request_id, FrameBuffer frame, const fb::Append& body,
                     const Responder& respond);
 
@@ -155,6 +164,8 @@ class IngestEngine : public RequestHandler {
   // cost of applying rows. At most kSpareBlocks.
   static constexpr size_t kSpareBlocks = 2;
   std::vector<std::shared_ptr<hot::HotBlock>> spare_blocks_;
+
+  std::function<wire::DaemonStatus()> status_provider_;
 
   uint64_t hot_bytes_ = 0;
   size_t frozen_count_ = 0;

@@ -21,8 +21,12 @@ MetricsSnapshot IngestEngine::Snapshot() const {
     TableMetrics& metrics = snapshot.tables[name];
     metrics.rows_ingested = table->rows_ingested;
     metrics.bytes_ingested = table->bytes_ingested;
-    metrics.blocks = table->blocks_on_disk;
-    metrics.disk_bytes = table->bytes_on_disk;
+    metrics.blocks = table->disk.blocks;
+    metrics.disk_bytes = table->disk.file_bytes;
+    metrics.disk_rows = table->disk.rows;
+    metrics.raw_bytes = table->disk.raw_bytes;
+    metrics.min_time = table->disk.min_time;
+    metrics.max_time = table->disk.max_time;
     if (table->hot) {
       metrics.memory_rows += table->hot->block->row_count();
       metrics.memory_bytes += table->hot->block->used_bytes();
@@ -57,6 +61,7 @@ MetricsSnapshot IngestEngine::Snapshot() const {
   snapshot.wal_replay_seconds = replay_seconds_;
   snapshot.ingest_paused = pressure_;
   snapshot.writes_stopped = !write_error_.ok();
+  if (!write_error_.ok()) snapshot.write_error = write_error_.ToString();
   return snapshot;
 }
 

@@ -22,8 +22,7 @@ Status IngestEngine::Recover(const std::string& worker_binary) {
     ASSIGN_OR_RETURN(auto blocks, catalog_->AllBlocks(info.table_id, sequence));
     TableState* table = FindTableById(info.table_id);
     for (const auto& block : blocks) {
-      ++table->blocks_on_disk;
-      table->bytes_on_disk += block.TotalFileBytes();
+      table->disk.Add(block);
     }
   }
   ASSIGN_OR_RETURN(auto marks, catalog_->GetProducerMarks());

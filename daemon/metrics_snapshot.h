@@ -52,6 +52,10 @@ struct TableMetrics {
   uint64_t memory_bytes = 0;
   uint64_t blocks = 0;        // committed blocks
   uint64_t disk_bytes = 0;    // their column files
+  uint64_t disk_rows = 0;     // their rows
+  uint64_t raw_bytes = 0;     // their values before encoding
+  int64_t min_time = 1;       // their time range; min_time > max_time: none
+  int64_t max_time = 0;
 };
 
 struct MetricsSnapshot {
@@ -74,6 +78,7 @@ struct MetricsSnapshot {
   double wal_replay_seconds = 0;
   bool ingest_paused = false;
   bool writes_stopped = false;
+  std::string write_error;  // why writes stopped
 };
 
 }  // namespace backtrace::daemon

@@ -34,6 +34,27 @@ struct FrozenBlock {
   std::optional<BlockMeta> result;  // set once a compactor persisted it
 };
 
+// The committed blocks of a table, summed.
+struct DiskTotals {
+  uint64_t blocks = 0;
+  uint64_t rows = 0;
+  uint64_t file_bytes = 0;
+  uint64_t raw_bytes = 0;
+  int64_t min_time = 1;  // min_time > max_time while there are no blocks
+  int64_t max_time = 0;
+
+  void Add(const BlockMeta& block) {
+    if (blocks == 0 || block.min_time < min_time) min_time = block.min_time;
+    if (blocks == 0 || block.max_time > max_time) max_time = block.max_time;
+    ++blocks;
+    rows += block.row_count;
+    for (const ColumnStats& column : block.columns) {
+      file_bytes += column.file_bytes;
+      raw_bytes += column.raw_bytes;
+    }
+  }
+};
+
 struct TableState {
   uint64_t table_id = 0;
   TableSchema schema;
@@ -47,8 +68,7 @@ struct TableState {
   // For metrics: since start-up (ingested) and on disk (blocks).
   uint64_t rows_ingested = 0;
   uint64_t bytes_ingested = 0;
-  uint64_t blocks_on_disk = 0;
-  uint64_t bytes_on_disk = 0;
+  DiskTotals disk;
 };
 
 }  // namespace backtrace::daemon

@@ -195,20 +195,43 @@ Status IngestClient::DropTable(std::string_view name) {
 }
 
 Result<std::vector<TableSchema>> IngestClient::ListTables() {
+  ASSIGN_OR_RETURN(std::vector<TableEntry> entries, ListTableEntries());
+  std::vector<TableSchema> tables;
+  for (TableEntry& entry : entries) tables.push_back(std::move(entry.schema));
+  return tables;
+}
+
+Result<std::vector<TableEntry>> IngestClient::ListTableEntries() {
   flatbuffers::FlatBufferBuilder builder(64);
   wire::FinishListTablesRequest(builder, next_request_id_++);
   ASSIGN_OR_RETURN(std::string payload, Call(FrameOf(builder)));
   ASSIGN_OR_RETURN(const fb::Response* response, wire::VerifyResponse(payload));
+  RETURN_IF_ERROR(wire::ValidateResponse(*response));
   const fb::TableList* list = response->body_as_TableList();
   if (list == nullptr) return ErrorStatusOf(*response);
-  std::vector<TableSchema> tables;
+  std::vector<TableEntry> tables;
   if (list->tables() != nullptr) {
-    for (const fb::TableSchema* schema : *list->tables()) {
-      ASSIGN_OR_RETURN(TableSchema table, TableSchemaFromFlatBuffer(*schema));
-      tables.push_back(std::move(table));
+    for (flatbuffers::uoffset_t i = 0; i < list->tables()->size(); ++i) {
+      ASSIGN_OR_RETURN(TableSchema table, TableSchemaFromFlatBuffer(*list->tables()->Get(i)));
+      TableEntry entry{std::move(table), std::nullopt};
+      if (list->statistics() != nullptr) {
+        entry.status = wire::TableStatusFromFlatBuffer(*list->statistics()->Get(i));
+      }
+      tables.push_back(std::move(entry));
     }
   }
   return tables;
+}
+
+Result<wire::DaemonStatus> IngestClient::GetStatus() {
+  flatbuffers::FlatBufferBuilder builder(64);
+  wire::FinishGetStatusRequest(builder, next_request_id_++);
+  ASSIGN_OR_RETURN(std::string payload, Call(FrameOf(builder)));
+  ASSIGN_OR_RETURN(const fb::Response* response, wire::VerifyResponse(payload));
+  RETURN_IF_ERROR(wire::ValidateResponse(*response));
+  const fb::DaemonStatus* status = response->body_as_DaemonStatus();
+  if (status == nullptr) return ErrorStatusOf(*response);
+  return wire::DaemonStatusFromFlatBuffer(*status);
 }
 
 BatchBuilder::BatchBuilder(const TableSchema& schema) : schema_(schema) {

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "common/schema/column_vector.h"
 #include "common/schema/table_schema.h"
 #include "common/wire/frame.h"
+#include "common/wire/status_messages.h"
 
 namespace backtrace::client {
 
@@ -42,6 +44,13 @@ struct IngestClientOptions {
   uint64_t producer_id = 0;  // 0: no idempotence
   size_t max_in_flight = 32;
   size_t max_frame_bytes = 16u << 20;
+};
+
+// A table as ListTableEntries reports it: its schema and, from a daemon
+// that sends them, its figures.
+struct TableEntry {
+  TableSchema schema;
+  std::optional<wire::TableStatus> status;
 };
 
 // A column of a batch: its name and values (not owned).
@@ -64,6 +73,11 @@ class IngestClient {
   Status CreateTable(const TableSchema& schema);
   Status DropTable(std::string_view name);
   Result<std::vector<TableSchema>> ListTables();
+  // The tables with their figures (rows, blocks, bytes, time range).
+  Result<std::vector<TableEntry>> ListTableEntries();
+  // The daemon's state (GetStatus): sockets, memory rows, compaction
+  // backlog, whether writes are stopped and why. Waits for pipelined appends.
+  Result<wire::DaemonStatus> GetStatus();
 
   // Sends one batch. sequence 0 takes the next number (previous + 1).
   // kInvalidArgument when the encoded batch exceeds max_frame_bytes (split

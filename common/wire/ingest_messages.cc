@@ -10,20 +10,6 @@
 namespace backtrace::wire {
 namespace {
 
-void FinishRequest(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
-                   fb::RequestBody type, flatbuffers::Offset<void> body) {
-  auto request = fb::CreateRequest(builder, request_id, type, body);
-  builder.TrackMinAlign(kFramePayloadAlignment);
-  builder.Finish(request, kIngestRequestIdentifier);
-}
-
-void FinishResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
-                    fb::ResponseBody type, flatbuffers::Offset<void> body) {
-  auto response = fb::CreateResponse(builder, request_id, type, body);
-  builder.TrackMinAlign(kFramePayloadAlignment);
-  builder.Finish(response, kIngestResponseIdentifier);
-}
-
 // The member name of a union tag, or its number when this build does not
 // know it.
 template <typename Enum>
@@ -74,6 +60,20 @@ Status RoundTripAppendColumns(const fb::Append& append) {
 
 }  // namespace
 
+void FinishRequest(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
+                   fb::RequestBody type, flatbuffers::Offset<void> body) {
+  auto request = fb::CreateRequest(builder, request_id, type, body);
+  builder.TrackMinAlign(kFramePayloadAlignment);
+  builder.Finish(request, kIngestRequestIdentifier);
+}
+
+void FinishResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
+                    fb::ResponseBody type, flatbuffers::Offset<void> body) {
+  auto response = fb::CreateResponse(builder, request_id, type, body);
+  builder.TrackMinAlign(kFramePayloadAlignment);
+  builder.Finish(response, kIngestResponseIdentifier);
+}
+
 void FinishCreateTableRequest(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
                               flatbuffers::Offset<fb::TableSchema> schema) {
   FinishRequest(builder, request_id, fb::RequestBody::CreateTable,
@@ -115,10 +115,13 @@ void FinishErrorResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t reque
 }
 
 void FinishTableListResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
-                             const std::vector<flatbuffers::Offset<fb::TableSchema>>& tables) {
+                             const std::vector<flatbuffers::Offset<fb::TableSchema>>& tables,
+                             const std::vector<flatbuffers::Offset<fb::TableStatus>>& statistics) {
   auto table_vector = builder.CreateVector(tables);
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::TableStatus>>> statistics_vector;
+  if (!statistics.empty()) statistics_vector = builder.CreateVector(statistics);
   FinishResponse(builder, request_id, fb::ResponseBody::TableList,
-                 fb::CreateTableList(builder, table_vector).Union());
+                 fb::CreateTableList(builder, table_vector, statistics_vector).Union());
 }
 
 void FinishOkResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id) {
@@ -177,6 +180,7 @@ Status ValidateRequest(const fb::Request& request) {
       return Status::Ok();
     }
     case fb::RequestBody::ListTables: return Status::Ok();
+    case fb::RequestBody::GetStatus: return Status::Ok();
     case fb::RequestBody::Append: return ValidateAppend(*request.body_as_Append()).status();
     case fb::RequestBody::NONE: break;
   }
@@ -206,6 +210,13 @@ Status ValidateResponse(const fb::Response& response) {
                                          " has no name");
         }
       }
+    }
+    const auto* statistics = response.body_as_TableList()->statistics();
+    if (statistics != nullptr && (tables == nullptr || statistics->size() != tables->size())) {
+      return Status::InvalidArgument("table list has " + std::to_string(statistics->size()) +
+                                     " statistics entries for " +
+                                     std::to_string(tables == nullptr ? 0 : tables->size()) +
+                                     " tables");
     }
   }
   return Status::Ok();

@@ -63,9 +63,20 @@ void FinishAckResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request
 // OK). sequence: the failed Append's batch sequence, 0 for other requests.
 void FinishErrorResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
                          uint64_t sequence, const Status& status);
+// statistics: empty, or one per table in the same order (BuildTableStatus,
+// status_messages.h).
 void FinishTableListResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
-                             const std::vector<flatbuffers::Offset<fb::TableSchema>>& tables);
+                             const std::vector<flatbuffers::Offset<fb::TableSchema>>& tables,
+                             const std::vector<flatbuffers::Offset<fb::TableStatus>>& statistics =
+                                 {});
 void FinishOkResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id);
+
+// Finish a Request / Response envelope around a body built beforehand
+// (the other Finish* functions use these).
+void FinishRequest(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
+                   fb::RequestBody type, flatbuffers::Offset<void> body);
+void FinishResponse(flatbuffers::FlatBufferBuilder& builder, uint64_t request_id,
+                    fb::ResponseBody type, flatbuffers::Offset<void> body);
 
 // The finished message in builder: the payload of one frame.
 inline std::string_view MessageBytes(const flatbuffers::FlatBufferBuilder& builder) {

@@ -132,7 +132,7 @@ TEST_F(CliTablesTest, CreatedTableIsListedWithTimeColumnSortKeyAndColumns) {
   CliResult created = Run({"create-table", "orders", "--columns", kOrdersColumns, "--time-column",
                            "ts", "--sort-key", "symbol,ts"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  CliResult listed = Run({"tables"});
+  CliResult listed = Run({"tables", "--schema"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   std::vector<std::string> lines = Lines(listed.out);
   ASSERT_EQ(lines.size(), 2u) << listed.out;
@@ -144,7 +144,7 @@ TEST_F(CliTablesTest, TimeColumnDefaultsToTheOnlyTimestampColumn) {
   CliResult created = Run({"create-table", "quotes", "--columns",
                            "symbol:string,bid:float64,at:timestamp"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
-  CliResult listed = Run({"tables"});
+  CliResult listed = Run({"tables", "--schema"});
   std::vector<std::string> lines = Lines(listed.out);
   ASSERT_EQ(lines.size(), 2u) << listed.out;
   EXPECT_EQ(lines[1], "quotes  at           at        symbol:string,bid:float64,at:timestamp");

@@ -17,8 +17,10 @@ namespace backtrace::cli {
 void AddCreateTableCommand(CLI::App* app, Context* context);
 // backtrace drop-table NAME
 void AddDropTableCommand(CLI::App* app, Context* context);
-// backtrace tables
+// backtrace tables [--schema]
 void AddTablesCommand(CLI::App* app, Context* context);
+// backtrace status
+void AddStatusCommand(CLI::App* app, Context* context);
 // backtrace ingest NAME [FILE|-] [--producer ID] [--batch-rows N] [--skip-bad]
 void AddIngestCommand(CLI::App* app, Context* context);
 // backtrace gen orders --rows N [--seed S]

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   AddCreateTableCommand(&app, &context);
   AddDropTableCommand(&app, &context);
   AddTablesCommand(&app, &context);
+  AddStatusCommand(&app, &context);
   AddIngestCommand(&app, &context);
   AddGenCommand(&app, &context);
   AddFsckCommand(&app, &context);
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
       "  backtrace gen orders --rows 1000000 > orders.csv\n"
       "  backtrace ingest orders orders.csv\n"
       "  backtrace tables\n"
+      "  backtrace status\n"
       "Run `backtrace COMMAND --help` for a command's options.");
 
   try {
