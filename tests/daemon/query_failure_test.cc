@@ -105,6 +105,28 @@ TEST_F(QueryFailure, QueryPastTheTimeoutGetsAnErrorNamingIt) {
   ASSERT_TRUE(count.ok()) << count.status().ToString();
 }
 
+TEST_F(QueryFailure, WorkerStillRunningLongPastTheDeadlineIsKilled) {
+  REQUIRES_TEST_HOOKS();
+  // The hook's sleep ignores the deadline: only the daemon can end it, 5 s
+  // after the deadline.
+  StartDaemon("query_workers = 1\nquery_timeout = \"200ms\"\n", 30000);
+  std::vector<pid_t> workers = daemon_->ChildPidsWithRole("query");
+  ASSERT_EQ(workers.size(), 1u);
+  auto query = Query();
+  auto answer = query->QueryAll("SELECT count(*) FROM slow");
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), StatusCode::kAborted);
+  EXPECT_NE(answer.status().message().find("query_timeout"), std::string::npos)
+      << answer.status().ToString();
+  EXPECT_NE(answer.status().message().find("killed"), std::string::npos)
+      << answer.status().ToString();
+  auto count = testing::QueryInteger(query.get(), "SELECT count(*) FROM orders");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  std::vector<pid_t> replaced = daemon_->ChildPidsWithRole("query");
+  ASSERT_EQ(replaced.size(), 1u);
+  EXPECT_NE(replaced[0], workers[0]);
+}
+
 TEST_F(QueryFailure, QueryOverTheMemoryLimitGetsAnErrorNamingIt) {
   StartDaemon("query_workers = 1\nquery_memory_bytes = \"1MiB\"\n");
   auto ingest = testing::ConnectIngest(daemon_->ingest_socket());
