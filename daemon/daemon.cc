@@ -51,6 +51,7 @@ Status Daemon::Run() {
   engine_->SetStatusProvider([this] {
     MetricsSnapshot snapshot = engine_->Snapshot();
     snapshot.connections = server_->connection_count();
+    if (query_server_) snapshot.queries = query_server_->Metrics();
     return MakeDaemonStatus(snapshot, config_, started_);
   });
   Status listening = server_->Listen();

@@ -56,6 +56,12 @@ wire::DaemonStatus MakeDaemonStatus(const MetricsSnapshot& snapshot, const Daemo
   status.write_error = snapshot.write_error;
   status.batches_acknowledged = snapshot.batches_acknowledged;
   status.wal_bytes_written = snapshot.wal_bytes_written;
+  status.query_workers = snapshot.queries.workers_alive;
+  status.query_connections = snapshot.queries.connections;
+  status.queries_queued = snapshot.queries.queued;
+  for (const auto& [outcome, count] : snapshot.queries.outcomes) {
+    (outcome == "ok" ? status.queries_answered : status.queries_failed) += count;
+  }
   return status;
 }
 

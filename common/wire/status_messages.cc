@@ -49,7 +49,8 @@ void FinishDaemonStatusResponse(flatbuffers::FlatBufferBuilder& builder, uint64_
       status.connections, status.memory_rows, status.memory_bytes, status.frozen_blocks,
       status.compactors, status.compactions, status.compactor_restarts, status.ingest_paused,
       status.writes_stopped, status.write_error.c_str(), status.batches_acknowledged,
-      status.wal_bytes_written, &tables);
+      status.wal_bytes_written, &tables, status.query_workers, status.query_connections,
+      status.queries_queued, status.queries_answered, status.queries_failed);
   FinishResponse(builder, request_id, fb::ResponseBody::DaemonStatus, body.Union());
 }
 
@@ -74,6 +75,11 @@ DaemonStatus DaemonStatusFromFlatBuffer(const fb::DaemonStatus& status) {
   result.write_error = Text(status.write_error());
   result.batches_acknowledged = status.batches_acknowledged();
   result.wal_bytes_written = status.wal_bytes_written();
+  result.query_workers = status.query_workers();
+  result.query_connections = status.query_connections();
+  result.queries_queued = status.queries_queued();
+  result.queries_answered = status.queries_answered();
+  result.queries_failed = status.queries_failed();
   if (status.tables() != nullptr) {
     for (const fb::TableStatus* table : *status.tables()) {
       result.tables.push_back(TableStatusFromFlatBuffer(*table));

@@ -53,6 +53,11 @@ struct DaemonStatus {
   uint64_t batches_acknowledged = 0;
   uint64_t wal_bytes_written = 0;
   std::vector<TableStatus> tables;
+  uint64_t query_workers = 0;
+  uint64_t query_connections = 0;
+  uint64_t queries_queued = 0;
+  uint64_t queries_answered = 0;
+  uint64_t queries_failed = 0;
 
   bool operator==(const DaemonStatus&) const = default;
 };

@@ -48,6 +48,11 @@ TEST(WireStatus, DaemonStatusSurvivesEncoding) {
   status.batches_acknowledged = 300;
   status.wal_bytes_written = 1 << 20;
   status.tables = {SampleTable("orders"), SampleTable("quotes")};
+  status.query_workers = 2;
+  status.query_connections = 3;
+  status.queries_queued = 4;
+  status.queries_answered = 50;
+  status.queries_failed = 6;
 
   flatbuffers::FlatBufferBuilder builder;
   FinishDaemonStatusResponse(builder, 7, status);

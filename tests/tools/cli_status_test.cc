@@ -65,11 +65,13 @@ class CliStatusTest : public ::testing::Test {
   }
 
   TemporaryDirectory directory_;
-  DaemonProcess daemon_{directory_.Join("data"), directory_.Join("run")};
+  DaemonProcess daemon_{directory_.Join("data"), directory_.Join("run"), "query_workers = 1\n"};
 };
 
 TEST_F(CliStatusTest, StatusShowsThePidSocketsAndRowsInMemory) {
   Ingest(3000);
+  CliResult counted = Run({"query", "--format", "csv", "SELECT count(*) FROM orders"});
+  ASSERT_EQ(counted.exit_code, 0) << counted.err;
   CliResult status = Run({"status"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("is running (pid " + std::to_string(daemon_.pid()) + ","),
@@ -83,6 +85,9 @@ TEST_F(CliStatusTest, StatusShowsThePidSocketsAndRowsInMemory) {
       << status.out;
   EXPECT_NE(LineStartingWith(status.out, "in memory").find("3,000 rows"), std::string::npos)
       << status.out;
+  std::string queries = LineStartingWith(status.out, "queries");
+  EXPECT_NE(queries.find(" 1 workers,"), std::string::npos) << status.out;
+  EXPECT_NE(queries.find(" 1 answered,"), std::string::npos) << status.out;
   std::vector<std::string> table = Fields(LineStartingWith(status.out, "orders"));
   ASSERT_GE(table.size(), 4u) << status.out;
   EXPECT_EQ(table[1], "3000");  // rows

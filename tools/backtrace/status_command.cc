@@ -42,6 +42,11 @@ std::string Describe(const wire::DaemonStatus& status) {
                                      std::to_string(status.compactors) + " compactors, " +
                                      WithThousands(status.compactions) + " blocks compacted, " +
                                      std::to_string(status.compactor_restarts) + " restarts"});
+  lines.push_back({"queries", std::to_string(status.query_workers) + " workers, " +
+                                  std::to_string(status.query_connections) + " connections, " +
+                                  std::to_string(status.queries_queued) + " queued, " +
+                                  WithThousands(status.queries_answered) + " answered, " +
+                                  WithThousands(status.queries_failed) + " failed"});
   lines.push_back({"since start", WithThousands(status.batches_acknowledged) +
                                       " batches acknowledged, " +
                                       FormatBytes(status.wal_bytes_written) + " of WAL written"});
