@@ -271,8 +271,9 @@ TEST_F(CliQueryTest, ExplainIsPrintedPlainlyInTableFormat) {
 TEST_F(CliQueryTest, TableWidthsComeFromTheFirstThousandRowsThenStay) {
   // qty^4 in ascending order: the first 1000 rows have at most 11 digits,
   // later ones 12, which overflow their column instead of realigning it.
-  CliResult result = Query({"--format", "table",
-                            "SELECT qty * qty * qty * qty AS q4 FROM orders ORDER BY q4 LIMIT 1500"});
+  CliResult result =
+      Query({"--format", "table",
+             "SELECT qty * qty * qty * qty AS q4 FROM orders ORDER BY q4 LIMIT 1500"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::vector<std::string> lines;
   for (size_t begin = 0; begin < result.out.size();) {
