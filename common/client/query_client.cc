@@ -178,7 +178,7 @@ Result<std::string_view> QueryClient::ReceivePayload(const std::string& progress
                                progress);
       }
       if (error == ECONNRESET) {
-        return Status::Aborted("backtraced reset the connection " + progress);
+        return Status::Aborted("backtraced closed the connection (reset) " + progress);
       }
       return Status::FromErrno(error, "receive from " + options_.socket_path);
     }

@@ -122,7 +122,9 @@ int Run(const QueryOptions& options, const Context& context) {
     if (!text.ok()) return PrintError(text.status());
     sql = std::move(*text);
   }
-  if (IsBlank(sql)) return PrintError("no query given (pass SQL as an argument or on standard input)");
+  if (IsBlank(sql)) {
+    return PrintError("no query given (pass SQL as an argument or on standard input)");
+  }
 
   PrinterOptions printer_options;
   if (options.format.empty()) {
