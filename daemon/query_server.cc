@@ -209,7 +209,11 @@ void QueryServer::Close(Connection* connection, bool shutdown) {
   connection->closing = true;
   connection->closed = true;
   connection->reading = false;
-  std::erase(queue_, connection->id);
+  if (connection->current && !connection->running) {
+    std::erase(queue_, connection->id);
+    LogDebug("query connection " + std::to_string(connection->id) + " closed; its queued query " +
+             std::to_string(connection->current->request_id) + " is dropped");
+  }
   uv_os_fd_t descriptor = -1;
   if (shutdown && uv_fileno(reinterpret_cast<uv_handle_t*>(&connection->pipe), &descriptor) == 0) {
     ::shutdown(descriptor, SHUT_RDWR);

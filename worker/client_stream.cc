@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/base/crash_point.h"
 #include "common/wire/frame.h"
 
 namespace backtrace::worker {
@@ -21,6 +22,7 @@ Status ClientStream::WriteFrame(std::string_view payload,
   }
   Status written = WriteAll(header.data(), header.size(), payload, deadline);
   if (!written.ok()) broken_ = true;
+  if (written.ok() && frames_written_++ == 0) CRASH_POINT("query_worker_after_first_frame");
   return written;
 }
 

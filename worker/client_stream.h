@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -44,6 +45,7 @@ class ClientStream {
   std::function<void()> before_first_write_;
   bool started_ = false;
   bool broken_ = false;
+  uint64_t frames_written_ = 0;
 };
 
 }  // namespace backtrace::worker

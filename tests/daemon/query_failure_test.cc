@@ -91,6 +91,25 @@ TEST_F(QueryFailure, WorkerKilledMidQueryAnswersWithAnErrorAndIsReplaced) {
   EXPECT_NE(replaced[0], workers[0]);
 }
 
+TEST_F(QueryFailure, WorkerDyingMidAnswerEndsTheStreamAndTheNextConnectionWorks) {
+  REQUIRES_TEST_HOOKS();
+  // The first worker dies right after it wrote the first frame of an answer.
+  ::setenv("BACKTRACE_CRASH_POINT", "query_worker_after_first_frame", 1);
+  ::setenv("BACKTRACE_CRASH_ONCE_FILE", directory_.Join("crashed").c_str(), 1);
+  StartDaemon("query_workers = 1\n");
+  ::unsetenv("BACKTRACE_CRASH_POINT");
+  ::unsetenv("BACKTRACE_CRASH_ONCE_FILE");
+  auto query = Query();
+  auto answer = query->QueryAll("SELECT ts, qty FROM orders");
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), StatusCode::kAborted) << answer.status().ToString();
+  EXPECT_FALSE(query->connected());
+  ASSERT_TRUE(query->Reconnect().ok());
+  auto rows = query->QueryAll("SELECT ts, qty FROM orders");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows(), 1000u);
+}
+
 TEST_F(QueryFailure, QueryPastTheTimeoutGetsAnErrorNamingIt) {
   REQUIRES_TEST_HOOKS();
   StartDaemon("query_workers = 1\nquery_timeout = \"300ms\"\n", 1500);
