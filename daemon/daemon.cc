@@ -1,6 +1,8 @@
 #include "daemon/daemon.h"
 
+#include <algorithm>
 #include <csignal>
+#include <thread>
 
 #include "common/base/file.h"
 #include "common/base/log.h"
@@ -52,23 +54,13 @@ Status Daemon::Run() {
     return MakeDaemonStatus(snapshot, config_, started_);
   });
   Status listening = server_->Listen();
-  if (!listening.ok()) {
-    engine_->Stop();
-    server_->CloseAll();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-    return listening;
-  }
+  if (!listening.ok()) return AbortStartup(listening);
+  Status queries = StartQueries();
+  if (!queries.ok()) return AbortStartup(queries);
 
   if (!config_.metrics_listen.empty()) {
     auto exporter = MetricsExporter::Start(config_.metrics_listen);
-    if (!exporter.ok()) {
-      engine_->Stop();
-      server_->CloseAll();
-      uv_run(&loop_, UV_RUN_DEFAULT);
-      uv_loop_close(&loop_);
-      return exporter.status();
-    }
+    if (!exporter.ok()) return AbortStartup(exporter.status());
     metrics_ = std::move(*exporter);
     PublishMetrics();
     LogInfo("metrics: http://" + config_.metrics_listen + "/metrics");
@@ -85,13 +77,53 @@ Status Daemon::Run() {
   uv_timer_start(&tick_, &Daemon::OnTick, 200, 200);
 
   notifier_.StartWatchdog(&loop_);
-  LogInfo("ready: ingest socket " + options.socket_path);
-  notifier_.Ready("Ready: ingest socket " + options.socket_path);
+  std::string sockets = "ingest socket " + options.socket_path + ", query socket " +
+                        io::JoinPath(config_.run_dir, "query.sock");
+  LogInfo("ready: " + sockets);
+  notifier_.Ready("Ready: " + sockets);
   uv_run(&loop_, UV_RUN_DEFAULT);
   int closed = uv_loop_close(&loop_);
   if (closed != 0) LogWarning(std::string("event loop closed with handles open: ") + uv_strerror(closed));
   LogInfo("stopped");
   return Status::Ok();
+}
+
+Status Daemon::StartQueries() {
+  QueryWorkerPoolOptions pool_options;
+  pool_options.worker_binary = worker_binary_;
+  pool_options.data_dir = config_.data_dir;
+  pool_options.workers = config_.query_workers != 0
+                             ? config_.query_workers
+                             : std::max<size_t>(1, std::thread::hardware_concurrency());
+  pool_options.log_level = config_.log_level;
+  query_pool_ = std::make_unique<QueryWorkerPool>(&loop_, pool_options, [this] {
+    if (query_server_) query_server_->Pump();
+  });
+  RETURN_IF_ERROR(query_pool_->Start());
+
+  QueryServerOptions options;
+  options.socket = {io::JoinPath(config_.run_dir, "query.sock"), config_.socket_mode,
+                    config_.socket_group};
+  options.max_frame_bytes = config_.max_frame_bytes;
+  options.max_connections = config_.max_connections;
+  options.max_queued_queries = config_.max_queued_queries;
+  options.query_timeout = config_.query_timeout;
+  options.query_memory_bytes = config_.query_memory_bytes;
+  query_server_ = std::make_unique<QueryServer>(
+      &loop_, options, query_pool_.get(),
+      [this](std::string_view table) { return engine_->HasTable(table); },
+      [this](std::string_view table) { return engine_->SnapshotForQuery(table); });
+  return query_server_->Listen();
+}
+
+Status Daemon::AbortStartup(Status status) {
+  engine_->Stop();
+  server_->CloseAll();
+  if (query_server_) query_server_->CloseAll();
+  if (query_pool_) query_pool_->Stop();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+  return status;
 }
 
 void Daemon::OnSignal(uv_signal_t* handle, int signal_number) {
@@ -119,6 +151,7 @@ void Daemon::PublishMetrics() {
   if (!metrics_) return;
   MetricsSnapshot snapshot = engine_->Snapshot();
   snapshot.connections = server_->connection_count();
+  if (query_server_) snapshot.queries = query_server_->Metrics();
   metrics_->Publish(std::move(snapshot));
 }
 
@@ -128,6 +161,7 @@ void Daemon::BeginShutdown() {
   shutdown_started_ = std::chrono::steady_clock::now();
   server_->StopAccepting();
   server_->PauseReading();
+  query_server_->StopAccepting();
   ContinueShutdown();
 }
 
@@ -154,6 +188,8 @@ void Daemon::FinishShutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate_signal_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&interrupt_signal_), nullptr);
   server_->CloseAll();
+  query_server_->CloseAll();
+  query_pool_->Stop();
   engine_->Stop();
 }
 

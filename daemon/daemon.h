@@ -1,6 +1,7 @@
 // Daemon: backtraced's top level. It owns the libuv loop and, on it, the
-// ingest server, the ingest engine, a one-second maintenance timer (age-based
-// freezing, compaction and commit retries) and the SIGTERM/SIGINT handlers.
+// ingest server, the ingest engine, the query server and its worker pool, a
+// maintenance timer (age-based freezing, compaction and commit retries,
+// metrics) and the SIGTERM/SIGINT handlers.
 //
 // Shutdown (first SIGTERM or SIGINT): stop accepting and reading, answer
 // every batch already received (ack or error), freeze every hot block and
@@ -23,6 +24,8 @@
 #include "daemon/ingest_engine.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics_exporter.h"
+#include "daemon/query_server.h"
+#include "daemon/query_worker_pool.h"
 #include "daemon/service_notifier.h"
 
 namespace backtrace::daemon {
@@ -42,6 +45,10 @@ class Daemon {
   void BeginShutdown();
   void ContinueShutdown();
   void FinishShutdown();
+  // Starts the query workers and listens on query.sock.
+  Status StartQueries();
+  // Stops what was started and lets the loop close the handles.
+  Status AbortStartup(Status status);
 
   DaemonConfig config_;
   std::string worker_binary_;
@@ -52,6 +59,8 @@ class Daemon {
   std::unique_ptr<DataDirectory> directory_;
   std::unique_ptr<IngestEngine> engine_;
   std::unique_ptr<IngestServer> server_;
+  std::unique_ptr<QueryWorkerPool> query_pool_;
+  std::unique_ptr<QueryServer> query_server_;
   ServiceNotifier notifier_;
   std::shared_ptr<MetricsExporter> metrics_;
   void PublishMetrics();

@@ -390,7 +390,7 @@ Result<std::shared_ptr<hot::HotBlock>> IngestEngine::NewHotBlock(TableState* tab
 }
 
 void IngestEngine::KeepSpareBlock(std::shared_ptr<hot::HotBlock> block) {
-  // Another holder (a compaction job, later a reader) may still map it.
+  // Another holder (a compaction job, a query's snapshot) may still map it.
   if (block.use_count() != 1) return;
   if (spare_blocks_.size() >= kSpareBlocks) spare_blocks_.erase(spare_blocks_.begin());
   spare_blocks_.push_back(std::move(block));

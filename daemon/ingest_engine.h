@@ -42,6 +42,7 @@
 #include "daemon/data_directory.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics_snapshot.h"
+#include "daemon/query_snapshot.h"
 #include "daemon/table_state.h"
 
 namespace backtrace::daemon {
@@ -101,6 +102,11 @@ class IngestEngine : public RequestHandler {
   size_t frozen_blocks() const { return frozen_count_; }
   const Status& write_error() const { return write_error_; }
   const CompactorPool* compactors() const { return compactors_.get(); }
+
+  // What a query of `table_name` reads, as of now (query_snapshot.h).
+  // kNotFound "table 'x' does not exist"; the catalog's read error.
+  [[nodiscard]] Result<QuerySnapshot> SnapshotForQuery(std::string_view table_name);
+  bool HasTable(std::string_view table_name) { return FindTable(table_name) != nullptr; }
 
  private:
   struct PendingAppend;

@@ -1,8 +1,5 @@
 #include "daemon/ingest_server.h"
 
-#include <grp.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +8,7 @@
 #include "common/base/log.h"
 #include "common/wire/frame.h"
 #include "daemon/frame_reader.h"
+#include "daemon/unix_listener.h"
 
 namespace backtrace::daemon {
 
@@ -54,46 +52,12 @@ IngestServer::IngestServer(uv_loop_t* loop, RequestHandler* handler, IngestServe
 IngestServer::~IngestServer() = default;
 
 Status IngestServer::Listen() {
-  sockaddr_un address{};
-  if (options_.socket_path.size() >= sizeof(address.sun_path)) {
-    return Status::InvalidArgument("socket path " + options_.socket_path + " is " +
-                                   std::to_string(options_.socket_path.size()) +
-                                   " bytes; a Unix socket path must be shorter than " +
-                                   std::to_string(sizeof(address.sun_path)) + " bytes");
-  }
-  struct stat info;
-  if (::lstat(options_.socket_path.c_str(), &info) == 0) {
-    if (!S_ISSOCK(info.st_mode)) {
-      return Status::FailedPrecondition(options_.socket_path +
-                                        " exists and is not a socket; refusing to replace it");
-    }
-    ::unlink(options_.socket_path.c_str());
-  }
-  uv_pipe_init(loop_, &listener_, 0);
+  Status listening =
+      ListenOnUnixSocket(loop_, &listener_,
+                         {options_.socket_path, options_.socket_mode, options_.socket_group},
+                         &IngestServer::OnConnection, &listening_);
   listener_.data = this;
-  listening_ = true;
-  int result = uv_pipe_bind(&listener_, options_.socket_path.c_str());
-  if (result != 0) {
-    return Status::IoError("bind " + options_.socket_path + ": " + uv_strerror(result));
-  }
-  if (::chmod(options_.socket_path.c_str(), options_.socket_mode) != 0) {
-    return Status::FromErrno(errno, "chmod " + options_.socket_path);
-  }
-  if (!options_.socket_group.empty()) {
-    struct group* entry = ::getgrnam(options_.socket_group.c_str());
-    if (entry == nullptr) {
-      return Status::InvalidArgument("socket_group \"" + options_.socket_group +
-                                     "\" is not a group on this system");
-    }
-    if (::chown(options_.socket_path.c_str(), static_cast<uid_t>(-1), entry->gr_gid) != 0) {
-      return Status::FromErrno(errno, "chown " + options_.socket_path);
-    }
-  }
-  result = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 512, &IngestServer::OnConnection);
-  if (result != 0) {
-    return Status::IoError("listen " + options_.socket_path + ": " + uv_strerror(result));
-  }
-  return Status::Ok();
+  return listening;
 }
 
 void IngestServer::StopAccepting() {

@@ -68,6 +68,44 @@ MetricFamily PerTable(std::string name, std::string help, MetricType type,
   return family;
 }
 
+void AddQueryFamilies(const QueryMetrics& q, std::vector<MetricFamily>* families) {
+  MetricFamily outcomes = Family("backtrace_queries_total", "Queries answered, by outcome",
+                                 MetricType::Counter);
+  for (const char* outcome : {"ok", "error", "timeout", "memory", "rejected", "worker_crash"}) {
+    auto found = q.outcomes.find(outcome);
+    AddValue(&outcomes, found == q.outcomes.end() ? 0 : static_cast<double>(found->second),
+             {{"outcome", outcome}});
+  }
+  families->push_back(std::move(outcomes));
+  families->push_back(Histogram("backtrace_query_duration_seconds",
+                                "Time from receipt of a query to the end of its answer",
+                                q.duration_seconds));
+  MetricFamily blocks = Family("backtrace_query_blocks_total",
+                               "Blocks that queries skipped by their min/max or read",
+                               MetricType::Counter);
+  AddValue(&blocks, static_cast<double>(q.blocks_pruned), {{"kind", "pruned"}});
+  AddValue(&blocks, static_cast<double>(q.blocks_scanned), {{"kind", "scanned"}});
+  families->push_back(std::move(blocks));
+  MetricFamily granules = Family("backtrace_query_granules_total",
+                                 "Granules of read blocks that queries skipped by their zone "
+                                 "maps or read",
+                                 MetricType::Counter);
+  AddValue(&granules, static_cast<double>(q.granules_skipped), {{"kind", "skipped"}});
+  AddValue(&granules, static_cast<double>(q.granules_scanned), {{"kind", "scanned"}});
+  families->push_back(std::move(granules));
+  families->push_back(Single("backtrace_query_rows_scanned_total", "Rows that queries read",
+                             MetricType::Counter, static_cast<double>(q.rows_scanned)));
+  families->push_back(Single("backtrace_queries_queued", "Queries waiting for a free worker",
+                             MetricType::Gauge, static_cast<double>(q.queued)));
+  families->push_back(Single("backtrace_query_workers", "Query worker processes running",
+                             MetricType::Gauge, static_cast<double>(q.workers_alive)));
+  families->push_back(Single("backtrace_query_worker_restarts_total",
+                             "Query worker processes restarted after they died",
+                             MetricType::Counter, static_cast<double>(q.worker_restarts)));
+  families->push_back(Single("backtrace_query_connections", "Open query connections",
+                             MetricType::Gauge, static_cast<double>(q.connections)));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<MetricsExporter>> MetricsExporter::Start(const std::string& address) {
@@ -143,9 +181,6 @@ std::vector<MetricFamily> MetricsExporter::Collect() const {
   families.push_back(Single("backtrace_compactor_restarts_total",
                             "Compactor processes restarted after they died", MetricType::Counter,
                             static_cast<double>(s.compactor_restarts)));
-  families.push_back(Single("backtrace_worker_restarts_total",
-                            "Query worker processes restarted after they died",
-                            MetricType::Counter, static_cast<double>(s.worker_restarts)));
   families.push_back(Single("backtrace_ingest_connections", "Open ingest connections",
                             MetricType::Gauge, static_cast<double>(s.connections)));
   families.push_back(Single("backtrace_wal_replay_duration_seconds",
@@ -157,6 +192,7 @@ std::vector<MetricFamily> MetricsExporter::Collect() const {
   families.push_back(Single("backtrace_writes_stopped",
                             "1 once a WAL failure stopped all writes until restart",
                             MetricType::Gauge, s.writes_stopped ? 1 : 0));
+  AddQueryFamilies(s.queries, &families);
   return families;
 }
 

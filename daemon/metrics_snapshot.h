@@ -58,6 +58,24 @@ struct TableMetrics {
   int64_t max_time = 0;
 };
 
+// The query service's numbers: the daemon's own (outcomes, queue,
+// connections, workers) and the workers' figures from their QueryFinished
+// reports.
+struct QueryMetrics {
+  // By outcome: ok, error, timeout, memory, rejected, worker_crash.
+  std::map<std::string, uint64_t> outcomes;
+  HistogramCounts duration_seconds{DurationBuckets()};
+  uint64_t blocks_pruned = 0;
+  uint64_t blocks_scanned = 0;
+  uint64_t granules_skipped = 0;
+  uint64_t granules_scanned = 0;
+  uint64_t rows_scanned = 0;
+  uint64_t queued = 0;
+  uint64_t workers_alive = 0;
+  uint64_t worker_restarts = 0;
+  uint64_t connections = 0;
+};
+
 struct MetricsSnapshot {
   std::map<std::string, TableMetrics> tables;
   uint64_t batches_acknowledged = 0;
@@ -73,8 +91,8 @@ struct MetricsSnapshot {
   uint64_t compaction_failures = 0;
   HistogramCounts compaction_seconds;
   uint64_t compactor_restarts = 0;
-  uint64_t worker_restarts = 0;
   uint64_t connections = 0;
+  QueryMetrics queries;
   double wal_replay_seconds = 0;
   bool ingest_paused = false;
   bool writes_stopped = false;

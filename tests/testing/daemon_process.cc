@@ -127,4 +127,16 @@ std::vector<pid_t> DaemonProcess::ChildPids() const {
   return children;
 }
 
+std::vector<pid_t> DaemonProcess::ChildPidsWithRole(const std::string& role) const {
+  std::vector<pid_t> matching;
+  for (pid_t child : ChildPids()) {
+    std::ifstream file("/proc/" + std::to_string(child) + "/cmdline");
+    std::string command((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (command.find(std::string("--role") + '\0' + role + '\0') != std::string::npos) {
+      matching.push_back(child);
+    }
+  }
+  return matching;
+}
+
 }  // namespace backtrace::testing

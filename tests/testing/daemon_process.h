@@ -42,11 +42,14 @@ class DaemonProcess {
   pid_t pid() const { return pid_; }
   bool running() const { return pid_ > 0; }
   std::string ingest_socket() const { return run_dir_ + "/ingest.sock"; }
+  std::string query_socket() const { return run_dir_ + "/query.sock"; }
   const std::string& data_dir() const { return data_dir_; }
   // Everything the daemon wrote to standard error so far.
   std::string Log() const;
   // Process ids of the daemon's children (compactors, workers).
   std::vector<pid_t> ChildPids() const;
+  // Those children started with `--role <role>` ("compactor", "query").
+  std::vector<pid_t> ChildPidsWithRole(const std::string& role) const;
 
  private:
   Status Spawn();

@@ -74,7 +74,7 @@ TEST(CliHelp, EverySubcommandHasHelpWithAnExample) {
   TemporaryDirectory directory;
   for (std::vector<std::string> command :
        {std::vector<std::string>{}, {"create-table"}, {"drop-table"}, {"tables"}, {"ingest"},
-        {"gen"}, {"gen", "orders"}, {"fsck"}}) {
+        {"query"}, {"gen"}, {"gen", "orders"}, {"fsck"}}) {
     command.push_back("--help");
     CliResult result = RunCli(command, directory.path());
     EXPECT_EQ(result.exit_code, 0) << command.front();

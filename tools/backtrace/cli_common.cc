@@ -4,14 +4,22 @@
 
 namespace backtrace::cli {
 
-std::string IngestSocketPath(const Context& context) {
+namespace {
+
+std::string RunDirPath(const Context& context, std::string_view name) {
   // Built by appending: g++ 12 warns falsely (-Wrestrict) on assigning a
   // literal to a string in Release builds.
   std::string path(context.run_dir.empty() ? std::string_view(".") : context.run_dir);
   if (path.back() != '/') path.push_back('/');
-  path.append("ingest.sock");
+  path.append(name);
   return path;
 }
+
+}  // namespace
+
+std::string IngestSocketPath(const Context& context) { return RunDirPath(context, "ingest.sock"); }
+
+std::string QuerySocketPath(const Context& context) { return RunDirPath(context, "query.sock"); }
 
 int PrintError(std::string_view message) {
   std::string line = "backtrace: ";

@@ -37,6 +37,8 @@ struct Context {
 
 // <run_dir>/ingest.sock.
 std::string IngestSocketPath(const Context& context);
+// <run_dir>/query.sock.
+std::string QuerySocketPath(const Context& context);
 
 // Prints "backtrace: <message>" as one line on standard error (line breaks
 // in the message become "; ") and returns kExitFailure.

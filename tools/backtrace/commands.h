@@ -27,5 +27,7 @@ void AddIngestCommand(CLI::App* app, Context* context);
 void AddGenCommand(CLI::App* app, Context* context);
 // backtrace fsck DATA_DIR
 void AddFsckCommand(CLI::App* app, Context* context);
+// backtrace query [SQL|-] [--format table|csv|json] [--stats]
+void AddQueryCommand(CLI::App* app, Context* context);
 
 }  // namespace backtrace::cli

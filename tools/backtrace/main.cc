@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
     context.run_dir = run_dir;
   }
 
-  CLI::App app{"backtrace: create tables in BacktraceDB, load CSV into them, generate test data"};
+  CLI::App app{
+      "backtrace: create tables in BacktraceDB, load CSV into them, query them, generate test "
+      "data"};
   app.name("backtrace");
   app.require_subcommand(1);
   app.fallthrough();
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   AddTablesCommand(&app, &context);
   AddStatusCommand(&app, &context);
   AddIngestCommand(&app, &context);
+  AddQueryCommand(&app, &context);
   AddGenCommand(&app, &context);
   AddFsckCommand(&app, &context);
   app.footer(
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
       " --sort-key symbol,ts\n"
       "  backtrace gen orders --rows 1000000 > orders.csv\n"
       "  backtrace ingest orders orders.csv\n"
+      "  backtrace query \"SELECT symbol, count(*) FROM orders GROUP BY symbol\"\n"
       "  backtrace tables\n"
       "  backtrace status\n"
       "Run `backtrace COMMAND --help` for a command's options.");
