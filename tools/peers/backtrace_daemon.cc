@@ -177,6 +177,8 @@ bool BacktraceDaemon::Stop(std::string* error) {
   pid_ = -1;
   memory_.largest_process_peak_bytes =
       std::max(memory_.largest_process_peak_bytes, static_cast<uint64_t>(usage.ru_maxrss) * 1024);
+  memory_.cpu_seconds += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   std::string log = Log().substr(log_before);
   if (waited < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     *error = "backtraced did not stop cleanly (status " + std::to_string(status) + "); its log:\n" + log;

@@ -33,6 +33,9 @@ struct ServerMemory {
   uint64_t processes = 0;
   // The largest peak of any single process, shutdown included (wait4).
   uint64_t largest_process_peak_bytes = 0;
+  // User + system CPU time of the daemon and the children it waited for
+  // (wait4), summed over every run.
+  double cpu_seconds = 0;
 };
 
 class BacktraceDaemon {

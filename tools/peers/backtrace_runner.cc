@@ -19,6 +19,7 @@
 //   daemon stop, so a cold run is a fresh daemon on files dropped from the
 //   page cache.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@
 #include "common/client/query_client.h"
 #include "tools/peers/backtrace_daemon.h"
 #include "tools/peers/backtrace_producers.h"
+#include "tools/peers/file_cache.h"
 #include "tools/peers/peer_engine.h"
 #include "tools/peers/peer_report.h"
 
@@ -212,11 +214,29 @@ class BacktraceEngine final : public PeerEngine {
 
   std::vector<double> AcknowledgedCommitSeconds() const override { return acknowledged_seconds_; }
 
-  std::vector<std::pair<std::string, uint64_t>> ServerFigures() const override {
-    return {{"daemon_peak_rss_bytes", memory_.daemon_peak_bytes},
-            {"server_peak_rss_bytes", memory_.all_processes_peak_bytes},
-            {"server_processes", memory_.processes},
-            {"largest_server_process_peak_rss_bytes", memory_.largest_process_peak_bytes}};
+  std::vector<std::pair<std::string, double>> ServerFigures() const override {
+    std::vector<std::pair<std::string, double>> figures = {
+        {"daemon_peak_rss_bytes", static_cast<double>(memory_.daemon_peak_bytes)},
+        {"server_peak_rss_bytes", static_cast<double>(memory_.all_processes_peak_bytes)},
+        {"server_processes", static_cast<double>(memory_.processes)},
+        {"largest_server_process_peak_rss_bytes", static_cast<double>(memory_.largest_process_peak_bytes)},
+        {"server_cpu_seconds", memory_.cpu_seconds}};
+    if (ingest_cpu_seconds_ > 0) figures.emplace_back("ingest_program_cpu_seconds", ingest_cpu_seconds_);
+    return figures;
+  }
+
+  // Column files (tables/), the RocksDB catalog (catalog/) and the WAL (wal/).
+  std::vector<std::pair<std::string, uint64_t>> FootprintParts(const std::string& database) const override {
+    std::vector<std::pair<std::string, uint64_t>> parts;
+    std::string data = BacktraceDaemon::DataDirectory(database);
+    for (const char* part : {"tables", "catalog", "wal"}) {
+      FileFootprint footprint;
+      std::string ignored;
+      if (MeasureFiles(FilesUnder(data + "/" + part), &footprint, &ignored)) {
+        parts.emplace_back(part, footprint.allocated_bytes);
+      }
+    }
+    return parts;
   }
 
  private:
@@ -243,6 +263,7 @@ class BacktraceEngine final : public PeerEngine {
     }
     memory_.largest_process_peak_bytes =
         std::max(memory_.largest_process_peak_bytes, memory.largest_process_peak_bytes);
+    memory_.cpu_seconds += memory.cpu_seconds;
   }
 
   bool CreateTable(std::string* error) {
@@ -276,8 +297,11 @@ class BacktraceEngine final : public PeerEngine {
       ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage {};
+    while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
+    ingest_cpu_seconds_ = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     std::ifstream file(log_path);
     std::stringstream contents;
     contents << file.rdbuf();
@@ -304,6 +328,7 @@ class BacktraceEngine final : public PeerEngine {
   std::unique_ptr<OrdersBatch> batch_;
   std::vector<double> acknowledged_seconds_;
   ServerMemory memory_;
+  double ingest_cpu_seconds_ = 0;
 };
 
 }  // namespace

@@ -37,16 +37,23 @@ def server_or_runner_rss: if .server_peak_rss_bytes != null then .server_peak_rs
                           then .rows / .phases.ingest_until_acknowledged else .rows_per_second end),
       figure("bulk load: rows/s until in final storage (column files / checkpointed)"; .bulk_load.rows_per_second),
       figure("bulk load: seconds in all"; .bulk_load.seconds),
-      figure("bulk load: CPU seconds of the runner"; .bulk_load.cpu_seconds),
+      figure("bulk load: CPU seconds (BacktraceDB: daemon and workers + backtrace ingest)";
+             .bulk_load | if .server_cpu_seconds != null
+                          then .server_cpu_seconds + .ingest_program_cpu_seconds else .cpu_seconds end),
       figure("stream load: rows/s until durable (10k-row batches)"; .stream_load.rows_per_second),
       figure("stream load: commit latency p50, ms"; .stream_load.commit_seconds_p50 | ms),
       figure("stream load: commit latency p99, ms"; .stream_load.commit_seconds_p99 | ms),
       figure("stream load: close (compaction / checkpoint), s"; .stream_load.close_seconds),
       figure("stream load: rows/s including close"; .stream_load.rows_per_second_including_close),
+      figure("stream load: CPU seconds (BacktraceDB: daemon and workers, incl. close; + runner)";
+             .stream_load | if .server_cpu_seconds != null then .server_cpu_seconds + .cpu_seconds else .cpu_seconds end),
       (range(1; 7) as $n | "Q\($n)" as $q |
         figure("\($q) cold, ms"; .queries[$q].cold_seconds | ms),
         figure("\($q) warm median of 5, ms"; .queries[$q].warm_median_seconds | ms)),
       figure("bytes on disk after bulk load, MiB"; .size.bytes_on_disk | mib),
+      figure("  of which column files, MiB"; .size.bytes_on_disk_tables | mib),
+      figure("  of which catalog, MiB"; .size.bytes_on_disk_catalog | mib),
+      figure("  of which WAL, MiB"; .size.bytes_on_disk_wal | mib),
       figure("peak RSS, bulk load, MiB (BacktraceDB: all its processes)"; .bulk_load | server_or_runner_rss | mib),
       figure("peak RSS, stream load, MiB (BacktraceDB: all its processes)"; .stream_load | server_or_runner_rss | mib),
       figure("peak RSS, queries, MiB (BacktraceDB: all its processes)"; .query_summary | server_or_runner_rss | mib),

@@ -89,6 +89,7 @@ class Driver {
     line->Add("files", footprint.files)
         .Add("bytes_on_disk", footprint.allocated_bytes)
         .Add("apparent_bytes", footprint.apparent_bytes);
+    for (const auto& [part, bytes] : engine_->FootprintParts(database)) line->Add("bytes_on_disk_" + part, bytes);
   }
 
   int BulkLoad() {

@@ -98,9 +98,16 @@ class PeerEngine {
   virtual std::vector<double> AcknowledgedCommitSeconds() const { return {}; }
   // For a system that runs as server processes apart from the runner:
   // figures about them since the command began (such as their peak
-  // memory), added to the load reports and the query summary. Empty by
+  // memory and CPU time), added to the load reports and the query summary. Empty by
   // default (the engine runs inside the runner).
-  virtual std::vector<std::pair<std::string, uint64_t>> ServerFigures() const { return {}; }
+  virtual std::vector<std::pair<std::string, double>> ServerFigures() const { return {}; }
+  // Allocated bytes of named parts of the database (such as column files,
+  // catalog, WAL), reported beside its total as bytes_on_disk_<name>. Empty
+  // by default.
+  virtual std::vector<std::pair<std::string, uint64_t>> FootprintParts(const std::string& database) const {
+    (void)database;
+    return {};
+  }
 };
 
 // The runner program's main: parses the command line, drives `engine` and
