@@ -103,7 +103,7 @@ meta=$(jq -n --arg commit "$commit" --arg date "$stamp" --argjson rows "$rows" \
   --argjson window_start "$window_start" --arg csv "$csv" \
   --arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
   --argjson cores "$(nproc)" \
-  --argjson memory "$(awk '/^MemTotal/ {print $2 * 1024}' /proc/meminfo)" \
+  --argjson memory "$(awk '/^MemTotal/ {printf "%.0f", $2 * 1024}' /proc/meminfo)" \
   --arg kernel "$(uname -r)" --arg load_before "$load_before" --arg load_after "$load_after" \
   '{commit: $commit, date: $date, rows: $rows, window_start: $window_start, csv: $csv,
     machine: {cpu: $cpu, cores: $cores, memory_bytes: $memory, kernel: $kernel},
