@@ -89,6 +89,25 @@ class PeerEngine {
   virtual bool Run(const std::string& sql, ResultTable* result, std::string* error) = 0;
   // The system's query plan for `sql` as text, or empty when not offered.
   virtual std::string Explain(const std::string& sql) = 0;
+
+  // For a system that commits batches asynchronously (the batch is handed
+  // on by StreamCommit and acknowledged later): the seconds from each
+  // hand-off to its durable acknowledgement, replacing the driver's timing
+  // of the StreamCommit calls in the report. Empty (the default): the
+  // driver times StreamCommit.
+  virtual std::vector<double> AcknowledgedCommitSeconds() const { return {}; }
+  // For a system that runs as server processes apart from the runner:
+  // figures about them since the command began (such as their peak
+  // memory and CPU time), added to the load reports and the query summary. Empty by
+  // default (the engine runs inside the runner).
+  virtual std::vector<std::pair<std::string, double>> ServerFigures() const { return {}; }
+  // Allocated bytes of named parts of the database (such as column files,
+  // catalog, WAL), reported beside its total as bytes_on_disk_<name>. Empty
+  // by default.
+  virtual std::vector<std::pair<std::string, uint64_t>> FootprintParts(const std::string& database) const {
+    (void)database;
+    return {};
+  }
 };
 
 // The runner program's main: parses the command line, drives `engine` and

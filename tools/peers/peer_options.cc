@@ -8,7 +8,7 @@ namespace backtrace::peers {
 
 void PrintUsage(std::string_view program) {
   std::fprintf(stderr,
-               "usage: %.*s [--library PATH] COMMAND ...\n"
+               "usage: %.*s [--library PATH | --bin-dir DIRECTORY] COMMAND ...\n"
                "  bulk-load DB CSV        load the orders CSV the system's bulk way, durably\n"
                "  stream-load DB CSV [--batch-rows N] [--no-indexes]\n"
                "                          append row by row, commit (durably) every N rows (10000)\n"
@@ -38,9 +38,9 @@ std::optional<std::string> ParseOptions(int argc, char** argv, Options* options)
   for (int i = 1; i < argc; ++i) {
     std::string_view argument = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (argument == "--library") {
+    if (argument == "--library" || argument == "--bin-dir") {
       const char* text = value();
-      if (text == nullptr) return "--library needs a path";
+      if (text == nullptr) return std::string(argument) + " needs a path";
       options->library = text;
     } else if (argument == "--batch-rows") {
       const char* text = value();

@@ -17,7 +17,7 @@
 namespace backtrace::peers {
 
 struct Options {
-  std::string library;
+  std::string library;  // --library, or --bin-dir (backtrace_runner: where backtraced is)
   std::string command;  // bulk-load, stream-load, query or size
   std::vector<std::string> positional;
   uint64_t batch_rows = 10000;
