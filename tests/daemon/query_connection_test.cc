@@ -106,7 +106,9 @@ TEST_F(QueryConnection, ClientThatStopsReadingCannotHoldTheWorkerPastTheDeadline
   int stalled = SendQuery(daemon_->query_socket(), "SELECT ts, qty FROM orders");
   ASSERT_TRUE(WaitForLog("dispatched at catalog sequence")) << daemon_->Log();
 
-  // The one worker is free again once the deadline passed.
+  // The worker gives up writing at the deadline and reports the timeout...
+  ASSERT_TRUE(WaitForLog("ran longer than query_timeout")) << daemon_->Log();
+  // ...and is free again for the next query.
   auto other = testing::ConnectQuery(daemon_->query_socket());
   ASSERT_TRUE(other.ok());
   auto count = testing::QueryInteger(other->get(), "SELECT count(*) FROM orders");
