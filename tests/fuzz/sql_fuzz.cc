@@ -62,8 +62,9 @@ struct Fixture {
 };
 
 Fixture& TheFixture() {
-  static Fixture* const fixture = [] {
-    auto* created = new Fixture();
+  // Destroyed at exit, which removes the table's directory.
+  static const std::unique_ptr<Fixture> fixture = [] {
+    auto created = std::make_unique<Fixture>();
     auto schema = ParseTableSchema("trades", "ts:timestamp,symbol:string,price:float64,"
                                    "qty:int64,id:uint64", "ts", "symbol,ts");
     FUZZ_CHECK(schema.ok());

@@ -76,8 +76,8 @@ Replayed RunReplay(const std::string& directory, uint64_t from_lsn, bool repair)
 }  // namespace
 
 void FuzzWalReplay(const uint8_t* data, size_t size) {
-  static testing::TemporaryDirectory* const root = new testing::TemporaryDirectory();
-  const std::string directory = root->Join("wal");
+  static testing::TemporaryDirectory root;  // removed at exit
+  const std::string directory = root.Join("wal");
   FUZZ_CHECK(io::RemoveTree(directory).ok());
   FUZZ_CHECK(io::CreateDirectories(directory).ok());
 
