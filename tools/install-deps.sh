@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config clang clang-14 libclang-rt-14-dev
   libuv1-dev libflatbuffers-dev flatbuffers-compiler librocksdb-dev
   libzstd-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsystemd-dev libtomlplusplus-dev libcli11-dev

@@ -138,7 +138,7 @@ Status DecodeFixedWidth(GranuleEncoding encoding, const uint8_t* payload, size_t
       status = Status::Corruption("plain payload of " + std::to_string(size) + " bytes for " +
                                   std::to_string(rows) + " rows");
     } else {
-      std::memcpy(target, payload, size);
+      if (size > 0) std::memcpy(target, payload, size);  // target is null for 0 rows
     }
   } else if constexpr (std::is_same_v<T, double>) {
     if (encoding == GranuleEncoding::kByteShuffle) {

@@ -31,6 +31,9 @@ Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header) {
                                 " (this build reads version " + std::to_string(kFormatVersion) +
                                 ")");
   }
+  if (header->first_lsn < kFirstLsn) {
+    return Status::Corruption("segment header declares first LSN 0 (LSNs start at 1)");
+  }
   return Status::Ok();
 }
 

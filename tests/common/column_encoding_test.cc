@@ -618,5 +618,17 @@ TEST(GranuleDecoder, RejectsEncodingsOfAnotherType) {
                   .IsCorruption());
 }
 
+// Found by the column_file fuzz target: a plain granule of zero rows passed
+// the empty output vector's null data pointer to memcpy.
+TEST(GranuleDecoder, PlainGranuleOfZeroRowsAppendsNothing) {
+  for (ColumnType type : {ColumnType::kInt64, ColumnType::kUInt64, ColumnType::kFloat64}) {
+    ColumnVector values(type);
+    const uint8_t payload[1] = {0};
+    Status status = DecodeGranulePayload(GranuleEncoding::kPlain, payload, 0, 0, nullptr, &values);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    EXPECT_EQ(values.size(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace backtrace::column

@@ -92,5 +92,12 @@ TEST(WalFormat, SegmentHeaderWithUnknownVersionIsNotSupported) {
   EXPECT_NE(status.message().find("version 2"), std::string::npos) << status.ToString();
 }
 
+TEST(WalFormat, SegmentHeaderWithFirstLsnZeroIsCorruption) {
+  uint8_t header[kSegmentHeaderSize];
+  EncodeSegmentHeader(0, header);
+  SegmentHeader decoded;
+  EXPECT_TRUE(DecodeSegmentHeader(header, &decoded).IsCorruption());
+}
+
 }  // namespace
 }  // namespace backtrace::wal

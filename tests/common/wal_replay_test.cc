@@ -371,5 +371,16 @@ TEST(WalReplay, EmptyNewestSegmentGivesItsFirstLsnAsNext) {
   EXPECT_EQ(outcome.report.segments_read, 2u);
 }
 
+// Found by the wal_replay fuzz target: an empty segment claiming first LSN
+// 0 made replay report last_lsn 2^64 - 1.
+TEST(WalReplay, SegmentStartingAtLsnZeroIsCorruption) {
+  testing::TemporaryDirectory temporary;
+  WriteSegment(temporary.path(), 0, 0, {});
+  Outcome outcome = RunReplay(temporary.path(), 5);
+  ASSERT_TRUE(outcome.status.IsCorruption()) << outcome.status.ToString();
+  EXPECT_NE(outcome.status.message().find("first LSN 0"), std::string::npos)
+      << outcome.status.message();
+}
+
 }  // namespace
 }  // namespace backtrace::wal
