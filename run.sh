@@ -2,9 +2,10 @@
 # Installs what is missing, builds BacktraceDB (Release) and runs it: starts
 # backtraced with config/backtraced.toml (data and sockets under ./var), and
 # on the first start creates the table `orders` and loads 1,000,000
-# generated rows into it with `backtrace ingest`. Then it keeps the daemon
-# in the foreground until Ctrl-C, which stops it cleanly. A second ./run.sh
-# reuses the data and skips the load.
+# generated rows into it with `backtrace ingest`. It runs one example query,
+# prints the socket paths, the metrics address and example commands, and
+# keeps the daemon in the foreground until Ctrl-C, which stops it cleanly. A
+# second ./run.sh reuses the data and skips the load.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -84,13 +85,29 @@ else
   echo "run.sh: table orders was loaded by an earlier run; reusing ./var" >&2
 fi
 
+query_socket="$run_dir/query.sock"
+ohlcv="SELECT first(price) AS open, max(price) AS high, min(price) AS low, last(price) AS close, sum(qty) AS volume FROM orders WHERE symbol = 'BTC' SAMPLE BY 1m"
+vwap="SELECT symbol, sum(price * qty) / sum(qty) AS vwap, count(*) AS trades FROM orders GROUP BY symbol ORDER BY symbol"
+scan="SELECT ts, symbol, price, qty FROM orders WHERE symbol = 'ETH' AND ts BETWEEN '2024-01-01T00:05:00Z' AND '2024-01-01T00:05:02Z' ORDER BY ts LIMIT 10"
+
+echo >&2
+echo "run.sh: one of the example queries, VWAP per symbol (first rows):" >&2
+"$bin/backtrace" query --format table "$vwap" | head -n 8 || true
+
 cat >&2 <<EOF
 
 backtraced is running (pid $daemon), data in ./var/data.
 Ingest socket: $socket
+Query socket:  $query_socket
+Metrics:       http://127.0.0.1:9470/metrics
+
+From another terminal, in this directory:
+  $bin/backtrace status
   $bin/backtrace tables
+  $bin/backtrace query "$ohlcv"
+  $bin/backtrace query "$vwap"
+  $bin/backtrace query --stats "$scan"
   $bin/backtrace gen orders --rows 100000 --seed 2 | $bin/backtrace ingest orders
-Queries (backtrace query, the query socket) come next.
 Press Ctrl-C to stop the daemon.
 EOF
 
