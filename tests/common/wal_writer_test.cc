@@ -319,7 +319,7 @@ TEST(WalWriter, FailedSyncIsStickyAndNeverReportedDurable) {
   EXPECT_EQ(writer->stats().syncs, 1u);
 }
 
-TEST(WalWriter, FailedWriteIsStickyAndLeavesOnlyATornTail) {
+TEST(WalWriter, FailedWriteIsCutBackAndTheWriterGoesOn) {
   testing::TemporaryDirectory temporary;
   WalOptions options = OptionsIn(temporary);
   {
@@ -332,18 +332,24 @@ TEST(WalWriter, FailedWriteIsStickyAndLeavesOnlyATornTail) {
     Status failed = writer->Sync();
     ASSERT_EQ(failed.code(), StatusCode::kNoSpace);
     EXPECT_EQ(writer->durable_lsn(), 1u);
-    EXPECT_EQ(writer->Sync().ToString(), failed.ToString());
-    EXPECT_EQ(writer->Append(1, "x").status().ToString(), failed.ToString());
+    // Not sticky: the record was given up and its LSN is reused.
+    EXPECT_TRUE(writer->error().ok());
+    EXPECT_EQ(writer->next_lsn(), 2u);
+    Result<uint64_t> lsn = writer->Append(1, PayloadFor(3, 300));
+    ASSERT_TRUE(lsn.ok());
+    EXPECT_EQ(*lsn, 2u);
+    ASSERT_TRUE(writer->Sync().ok());
+    EXPECT_EQ(writer->durable_lsn(), 2u);
   }
-  // Half of the second record reached the file: recovery keeps the first
-  // and cuts the rest.
+  // The half-written record was cut back before the next one was written.
   ReplayReport report;
   std::vector<Replayed> records = ReplayAll(options.directory, 1, &report);
-  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].payload, PayloadFor(1, 300));
-  EXPECT_EQ(report.torn_offset, kSegmentHeaderSize + kRecordHeaderSize + 300);
-  EXPECT_EQ(report.torn_bytes_cut, (kRecordHeaderSize + 300) / 2);
-  EXPECT_EQ(report.next_lsn, 2u);
+  EXPECT_EQ(records[1].lsn, 2u);
+  EXPECT_EQ(records[1].payload, PayloadFor(3, 300));
+  EXPECT_EQ(report.torn_bytes_cut, 0u);
+  EXPECT_EQ(report.next_lsn, 3u);
 }
 
 TEST(WalWriter, WithoutSyncRecordsAreStillWrittenAndReplayed) {
@@ -456,7 +462,7 @@ TEST(WalWriter, FailedTicketSyncIsStickyAndNeverReportedDurable) {
   EXPECT_EQ(writer->BeginSync().file, nullptr);
 }
 
-TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesOnlyATornTail) {
+TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesNothingBehind) {
   testing::TemporaryDirectory temporary;
   WalOptions options = OptionsIn(temporary);
   const std::string first = PayloadFor(1, 300), second = PayloadFor(2, 300);
@@ -474,7 +480,7 @@ TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesOnlyATornTail) {
   std::vector<Replayed> records = ReplayAll(options.directory, 1, &report);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].payload, first);
-  EXPECT_EQ(report.torn_bytes_cut, (kRecordHeaderSize + 300) / 2);
+  EXPECT_EQ(report.torn_bytes_cut, 0u);
 }
 
 }  // namespace
