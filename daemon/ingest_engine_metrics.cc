@@ -57,6 +57,7 @@ MetricsSnapshot IngestEngine::Snapshot() const {
   snapshot.wal_replay_seconds = replay_seconds_;
   snapshot.ingest_paused = pressure_;
   snapshot.writes_stopped = !write_error_.ok();
+  snapshot.wal_failed = wal_ != nullptr && wal_->failed();
   return snapshot;
 }
 

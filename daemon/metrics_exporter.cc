@@ -157,6 +157,10 @@ std::vector<MetricFamily> MetricsExporter::Collect() const {
   families.push_back(Single("backtrace_writes_stopped",
                             "1 once a WAL failure stopped all writes until restart",
                             MetricType::Gauge, s.writes_stopped ? 1 : 0));
+  families.push_back(Single("backtrace_wal_failed",
+                            "1 once a WAL sync failed: the WAL is not trusted again and "
+                            "backtraced must be restarted",
+                            MetricType::Gauge, s.wal_failed ? 1 : 0));
   return families;
 }
 

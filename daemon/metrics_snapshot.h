@@ -74,6 +74,7 @@ struct MetricsSnapshot {
   double wal_replay_seconds = 0;
   bool ingest_paused = false;
   bool writes_stopped = false;
+  bool wal_failed = false;  // a WAL sync failed: restart needed
 };
 
 }  // namespace backtrace::daemon
