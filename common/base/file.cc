@@ -182,6 +182,9 @@ Status Read(const File& file, void* buffer, size_t size, size_t* bytes_read) {
 Status SyncData(const File& file) {
   FAULT_GATE(Operation::kSync, file.path(), "fdatasync " + file.path());
 #if defined(BACKTRACE_FAULT_INJECTION)
+  if (gate.tracking() && hooks::CutBeforeSync(file.path())) {
+    return PowerOff("fdatasync " + file.path());
+  }
   uint64_t mark = gate.tracking() ? hooks::SyncMark() : 0;
 #endif
   if (::fdatasync(file.descriptor()) != 0) {
@@ -196,6 +199,9 @@ Status SyncData(const File& file) {
 Status SyncAll(const File& file) {
   FAULT_GATE(Operation::kSync, file.path(), "fsync " + file.path());
 #if defined(BACKTRACE_FAULT_INJECTION)
+  if (gate.tracking() && hooks::CutBeforeSync(file.path())) {
+    return PowerOff("fsync " + file.path());
+  }
   uint64_t mark = gate.tracking() ? hooks::SyncMark() : 0;
 #endif
   if (::fsync(file.descriptor()) != 0) return Status::FromErrno(errno, "fsync " + file.path());

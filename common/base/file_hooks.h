@@ -57,6 +57,9 @@ void AfterWrite(int descriptor, const std::string& path, const Capture& capture,
                 const void* data, size_t written);
 Capture BeforeTruncate(int descriptor, const std::string& path, uint64_t new_size);
 void AfterTruncate(int descriptor, const std::string& path, const Capture& capture);
+// True when power is to be cut just before this sync (CutPowerAtSync); the
+// sync must then fail as with power off.
+bool CutBeforeSync(const std::string& path);
 // A mark taken before an fsync; AfterSync forgets only the changes recorded
 // before it (a write that finishes while the sync runs may not be covered).
 uint64_t SyncMark();

@@ -51,7 +51,8 @@ struct EntryChange {
 
 std::shared_mutex gate_mutex;  // shared by operations, exclusive to cut power
 std::atomic<bool> session_active{false};
-bool power_is_off = false;  // guarded by gate_mutex
+std::atomic<bool> power_is_off{false};  // set under gate_mutex, or by a sync cut
+std::atomic<uint64_t> syncs_until_cut{0};  // 0: no cut pending
 
 std::mutex state_mutex;  // guards what follows
 std::string tracked_prefix;
@@ -244,6 +245,10 @@ void CutPower() {
   power_is_off = true;
 }
 
+void CutPowerAtSync(uint64_t nth) { syncs_until_cut.store(nth); }
+
+bool PowerIsCut() { return power_is_off.load(); }
+
 Outcome RestorePower(uint64_t seed) {
   std::unique_lock<std::shared_mutex> gate(gate_mutex);
   std::lock_guard<std::mutex> lock(state_mutex);
@@ -274,6 +279,7 @@ Outcome RestorePower(uint64_t seed) {
   }
   EndSession();
   power_is_off = false;
+  syncs_until_cut = 0;
   session_active.store(false, std::memory_order_release);
   return outcome;
 }
@@ -283,6 +289,7 @@ void Stop() {
   std::lock_guard<std::mutex> lock(state_mutex);
   EndSession();
   power_is_off = false;
+  syncs_until_cut = 0;
   session_active.store(false, std::memory_order_release);
 }
 
@@ -292,6 +299,8 @@ Status Start(const std::string&) {
   return Status::NotSupported("power-loss simulation needs a build with fault injection");
 }
 void CutPower() {}
+void CutPowerAtSync(uint64_t) {}
+bool PowerIsCut() { return false; }
 Outcome RestorePower(uint64_t) { return Outcome(); }
 void Stop() {}
 
@@ -381,6 +390,20 @@ void AfterTruncate(int descriptor, const std::string& path, const Capture& captu
   change.old_bytes = capture.old_bytes;
   change.sequence = next_change++;
   file->changes.push_back(std::move(change));
+}
+
+bool CutBeforeSync(const std::string& path) {
+  if (syncs_until_cut.load() == 0) return false;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    if (!Tracked(path)) return false;
+  }
+  uint64_t left = syncs_until_cut.load();
+  while (left > 0 && !syncs_until_cut.compare_exchange_weak(left, left - 1)) {
+  }
+  if (left != 1) return false;
+  power_is_off = true;
+  return true;
 }
 
 uint64_t SyncMark() {

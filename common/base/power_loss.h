@@ -47,6 +47,13 @@ namespace backtrace::power_loss {
 // until RestorePower. Waits for operations in progress to finish.
 void CutPower();
 
+// Cuts power just before the nth fdatasync/fsync of a file under the tracked
+// directory from now on (n >= 1): that sync and every later operation fail
+// with EIO, so the cut falls exactly where data is written but not synced.
+void CutPowerAtSync(uint64_t nth);
+// True once power is cut (by CutPower or CutPowerAtSync).
+bool PowerIsCut();
+
 struct Outcome {
   uint64_t files_changed = 0;        // files with unsynced changes
   uint64_t unsynced_bytes = 0;       // bytes written and not synced

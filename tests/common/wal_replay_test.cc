@@ -230,7 +230,9 @@ TEST(WalReplay, LostUnsyncedRecordFollowedByIntactOneIsAPowerLossTail) {
     ASSERT_TRUE(writer.ok()) << writer.status().ToString();
     for (uint64_t lsn = 1; lsn <= 5; ++lsn) {
       ASSERT_TRUE((*writer)->Append(static_cast<uint8_t>(lsn), PayloadFor(lsn, kPayload)).ok());
-      if (lsn == 2) ASSERT_TRUE((*writer)->Sync().ok());
+      if (lsn == 2) {
+        ASSERT_TRUE((*writer)->Sync().ok());
+      }
     }
     ASSERT_TRUE((*writer)->Sync().ok());
   }
@@ -351,7 +353,7 @@ TEST(WalReplay, OverlappingSegmentsAreCorruption) {
 TEST(WalReplay, FromCheckpointVisitsOnlyLaterRecords) {
   testing::TemporaryDirectory temporary;
   // 100-byte payloads in 1000-byte segments: 1-9, 10-18, 19-27, 28-30.
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   Outcome outcome = RunReplay(temporary.path(), 15);
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
   ExpectRecords(outcome.records, 15, 30, 100);
@@ -368,7 +370,7 @@ TEST(WalReplay, FromCheckpointVisitsOnlyLaterRecords) {
 
 TEST(WalReplay, SegmentsWhollyBelowFromLsnAreNotRead) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   OverwriteFile(temporary.Join(SegmentFileName(1)), std::string(500, 'g'));
   Outcome outcome = RunReplay(temporary.path(), 10);
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
@@ -378,7 +380,7 @@ TEST(WalReplay, SegmentsWhollyBelowFromLsnAreNotRead) {
 
 TEST(WalReplay, MissingSegmentAtOrAfterFromLsnIsCorruption) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   ASSERT_TRUE(io::RemoveFile(temporary.Join(SegmentFileName(10))).ok());
   Outcome from_start = RunReplay(temporary.path(), 1);
   ASSERT_TRUE(from_start.status.IsCorruption()) << from_start.status.ToString();
@@ -392,7 +394,7 @@ TEST(WalReplay, MissingSegmentAtOrAfterFromLsnIsCorruption) {
 
 TEST(WalReplay, MissingLsnsBeforeTheOldestSegmentAreCorruption) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   ASSERT_TRUE(io::RemoveFile(temporary.Join(SegmentFileName(1))).ok());
   Outcome outcome = RunReplay(temporary.path(), 1);
   ASSERT_TRUE(outcome.status.IsCorruption()) << outcome.status.ToString();

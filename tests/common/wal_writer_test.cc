@@ -139,11 +139,11 @@ TEST(WalWriter, ZeroNextLsnIsRefused) {
 
 TEST(WalWriter, RotatesSegmentsPastSegmentBytes) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   auto writer = OpenWriter(options, 1);
   ASSERT_NE(writer, nullptr);
-  // 100-byte payloads: 117-byte records, so a segment (24-byte header) holds
-  // 9 records before reaching 1000 bytes and starts a new one for the 10th.
+  // 100-byte payloads: 125-byte records, so a segment (24-byte header) holds
+  // 9 records before reaching 1100 bytes and starts a new one for the 10th.
   for (uint64_t lsn = 1; lsn <= 50; ++lsn) {
     ASSERT_TRUE(writer->Append(3, PayloadFor(lsn, 100)).ok());
     if (lsn % 7 == 0) {
@@ -161,7 +161,7 @@ TEST(WalWriter, RotatesSegmentsPastSegmentBytes) {
   for (const SegmentFile& segment : *segments) {
     Result<std::string> contents = io::ReadWholeFile(io::JoinPath(options.directory, segment.name));
     ASSERT_TRUE(contents.ok());
-    EXPECT_LE(contents->size(), 1000u + kRecordHeaderSize + 100) << segment.name;
+    EXPECT_LE(contents->size(), 1100u + kRecordHeaderSize + 100) << segment.name;
   }
   std::vector<Replayed> records = ReplayAll(options.directory);
   ASSERT_EQ(records.size(), 50u);
@@ -181,7 +181,7 @@ TEST(WalWriter, TinySegmentBytesPutsOneRecordInEachSegment) {
 
 TEST(WalWriter, DeletesOnlySegmentsWhollyBelowCheckpoint) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   auto writer = OpenWriter(options, 1);
   ASSERT_NE(writer, nullptr);
   for (uint64_t lsn = 1; lsn <= 30; ++lsn) ASSERT_TRUE(writer->Append(3, PayloadFor(lsn, 100)).ok());
@@ -210,7 +210,7 @@ TEST(WalWriter, DeletesOnlySegmentsWhollyBelowCheckpoint) {
 
 TEST(WalWriter, ReopenedWriterDeletesSegmentsOfEarlierWriters) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   {
     auto writer = OpenWriter(options, 1);
     ASSERT_NE(writer, nullptr);
