@@ -14,14 +14,15 @@ namespace backtrace::daemon {
 Result<DataDirectory> DataDirectory::Open(const std::string& path) {
   RETURN_IF_ERROR(io::CreateDirectories(path));
   std::string lock_path = path + "/LOCK";
-  int descriptor = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (descriptor < 0) return Status::FromErrno(errno, "open " + lock_path);
-  if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0) {
+  ASSIGN_OR_RETURN(io::File lock, io::OpenFile(lock_path, O_RDWR | O_CREAT));
+  if (::flock(lock.descriptor(), LOCK_EX | LOCK_NB) != 0) {
     int error = errno;
     std::string holder;
     char buffer[32] = {};
-    if (::pread(descriptor, buffer, sizeof(buffer) - 1, 0) > 0) holder = buffer;
-    ::close(descriptor);
+    size_t bytes_read = 0;
+    if (io::ReadAt(lock, 0, buffer, sizeof(buffer) - 1, &bytes_read).ok()) {
+      holder.assign(buffer, bytes_read);
+    }
     if (error == EWOULDBLOCK) {
       while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
       return Status::FailedPrecondition(
@@ -32,13 +33,9 @@ Result<DataDirectory> DataDirectory::Open(const std::string& path) {
     return Status::FromErrno(error, "lock " + lock_path);
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(descriptor, 0) != 0 ||
-      ::pwrite(descriptor, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    int error = errno;
-    ::close(descriptor);
-    return Status::FromErrno(error, "write " + lock_path);
-  }
-  DataDirectory directory(path, descriptor);
+  RETURN_IF_ERROR(io::Truncate(lock, 0));
+  RETURN_IF_ERROR(io::WriteAllAt(lock, 0, pid.data(), pid.size()));
+  DataDirectory directory(path, std::move(lock));
   for (const char* name : {"/catalog", "/wal", "/tables", "/tmp"}) {
     RETURN_IF_ERROR(io::CreateDirectories(path + name));
   }
@@ -48,15 +45,6 @@ Result<DataDirectory> DataDirectory::Open(const std::string& path) {
   }
   RETURN_IF_ERROR(io::SyncDirectory(path));
   return directory;
-}
-
-DataDirectory::DataDirectory(DataDirectory&& other) noexcept
-    : path_(std::move(other.path_)), lock_descriptor_(other.lock_descriptor_) {
-  other.lock_descriptor_ = -1;
-}
-
-DataDirectory::~DataDirectory() {
-  if (lock_descriptor_ >= 0) ::close(lock_descriptor_);
 }
 
 std::string DataDirectory::TablePath(uint64_t table_id) const {

@@ -14,6 +14,7 @@
 
 #include <string>
 
+#include "common/base/file.h"
 #include "common/base/status.h"
 
 namespace backtrace::daemon {
@@ -25,10 +26,10 @@ class DataDirectory {
   // the holder's pid when known.
   static Result<DataDirectory> Open(const std::string& path);
 
-  DataDirectory(DataDirectory&& other) noexcept;
+  DataDirectory(DataDirectory&& other) noexcept = default;
   DataDirectory& operator=(DataDirectory&&) = delete;
   DataDirectory(const DataDirectory&) = delete;
-  ~DataDirectory();
+  ~DataDirectory() = default;
 
   const std::string& path() const { return path_; }
   std::string catalog_path() const { return path_ + "/catalog"; }
@@ -39,10 +40,9 @@ class DataDirectory {
   std::string BlockPath(uint64_t table_id, uint64_t block_id) const;
 
  private:
-  DataDirectory(std::string path, int lock_descriptor)
-      : path_(std::move(path)), lock_descriptor_(lock_descriptor) {}
+  DataDirectory(std::string path, io::File lock) : path_(std::move(path)), lock_(std::move(lock)) {}
   std::string path_;
-  int lock_descriptor_ = -1;
+  io::File lock_;
 };
 
 }  // namespace backtrace::daemon

@@ -271,17 +271,12 @@ void IngestEngine::DrainCompletions() {
     std::unique_ptr<PendingAppend> pending(completion.append);
     --appends_in_flight_;
     if (!completion.status.ok()) {
-      if (write_error_.ok()) {
-        write_error_ = completion.status;
-        LogError("WAL write failed, refusing all writes until restart: " +
-                 completion.status.ToString());
-      }
-      CountRejection(completion.status);
-      pending->respond(ErrorResponse(pending->request_id, pending->sequence,
-                                     Status(completion.status.code(),
-                                            "batch not durable: " + completion.status.message())),
-                       false);
+      RespondNotDurable(*pending, completion.status);
       continue;
+    }
+    if (wal_write_failing_) {
+      wal_write_failing_ = false;
+      LogInfo("WAL writes succeed again; accepting writes");
     }
     last_completed_lsn_ = std::max(last_completed_lsn_, completion.lsn);
     if (pending->barrier) {
@@ -314,6 +309,39 @@ void IngestEngine::DrainCompletions() {
     pending->respond(AckResponse(pending->request_id, pending->sequence, durable, false), false);
   }
   CheckPressure();
+}
+
+void IngestEngine::RespondNotDurable(const PendingAppend& pending, const Status& status) {
+  Status answer;
+  if (wal_ && wal_->failed()) {
+    // A failed sync: the WAL is never trusted again in this process.
+    if (write_error_.ok()) {
+      write_error_ = status;
+      LogError("WAL sync failed, refusing all writes until backtraced is restarted: " +
+               status.ToString());
+    }
+    answer = Status(status.code(), "batch not durable: the WAL failed (" + status.message() +
+                                       "); restart backtraced to recover from what is on disk");
+  } else {
+    // A failed write (a full disk): nothing of the batch is in the WAL, and
+    // the next batch tries again.
+    if (!wal_write_failing_) {
+      wal_write_failing_ = true;
+      LogError("WAL write failed, refusing batches until a write succeeds: " + status.ToString());
+    }
+    answer = Status(status.code(), "batch not durable: " + status.message());
+    // Every batch submitted before this answer is refused too (so none of a
+    // producer's later batches overtakes this one); later ones are tried.
+    if (wal_) wal_->ResumeAfterWriteFailure();
+  }
+  if (pending.producer_id != 0) {
+    // The batch may be sent again: it must not pass for one in flight.
+    uint64_t& submitted = submitted_marks_[pending.producer_id];
+    submitted = std::min(submitted, std::max(pending.sequence == 0 ? 0 : pending.sequence - 1,
+                                             acknowledged_marks_[pending.producer_id]));
+  }
+  CountRejection(answer);
+  pending.respond(ErrorResponse(pending.request_id, pending.sequence, answer), false);
 }
 
 Status IngestEngine::ApplyAppend(TableState* table, uint64_t lsn, const fb::Append& append,

@@ -11,9 +11,10 @@
 // below the producer's high-water mark is acknowledged again (duplicate =
 // true) and not applied; producer id 0 opts out.
 //
-// Once a WAL write or sync fails, the engine refuses every later Append with
-// the WAL's error (it never retries a sync): a restart recovers from what is
-// on disk.
+// Once a WAL sync fails, the engine refuses every later Append with the WAL's
+// error (it never retries a sync): a restart recovers from what is on disk.
+// A failed WAL write (a full disk) only fails the batches it held: they are
+// answered with the error (kNoSpace) and the next batches are tried again.
 //
 // Threads: every method runs on the daemon's loop thread; WAL completions
 // arrive on the WAL's sync thread and are handed to the loop through a
@@ -125,6 +126,8 @@ class IngestEngine : public RequestHandler {
 
   // Applies a durable Append record's rows to its table (freezing the hot
   // block first if they do not fit) and records its LSN.
+  // Answers an Append whose WAL write or sync failed.
+  void RespondNotDurable(const PendingAppend& pending, const Status& status);
   Status ApplyAppend(TableState* table, uint64_t lsn, const fb::Append& append,
                      const std::vector<uint32_t>& mapping, size_t rows);
   Status Freeze(TableState* table);
@@ -178,6 +181,7 @@ class IngestEngine : public RequestHandler {
   bool pressure_ = false;
   std::function<void(bool)> pressure_callback_;
   Status write_error_;
+  bool wal_write_failing_ = false;  // the last WAL write failed (logged once)
   IngestStatistics statistics_;
 
   // Metrics beyond the statistics.

@@ -62,6 +62,7 @@ MetricsSnapshot IngestEngine::Snapshot() const {
   snapshot.ingest_paused = pressure_;
   snapshot.writes_stopped = !write_error_.ok();
   if (!write_error_.ok()) snapshot.write_error = write_error_.ToString();
+  snapshot.wal_failed = wal_ != nullptr && wal_->failed();
   return snapshot;
 }
 

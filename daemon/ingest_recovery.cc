@@ -129,7 +129,8 @@ Status IngestEngine::Replay() {
   if (report.torn_bytes_cut > 0) {
     LogWarning("cut a torn WAL tail of " + std::to_string(report.torn_bytes_cut) + " bytes at " +
                report.torn_segment + " offset " + std::to_string(report.torn_offset) + " (" +
-               report.torn_problem + "); those records were never acknowledged");
+               report.torn_problem + ", then " + std::to_string(report.torn_records_dropped) +
+               " intact unsynced records); those records were never acknowledged");
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

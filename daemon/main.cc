@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/base/fault_injection.h"
 #include "common/base/log.h"
 #include "common/config/daemon_config.h"
 #include "daemon/daemon.h"
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   backtrace::SetLogRole("backtraced");
+  if (auto faults = backtrace::fault::LoadRulesFromEnvironment("backtraced"); !faults.ok()) {
+    backtrace::LogError(faults.ToString());
+    return 2;
+  }
   // Ingest frames (up to max_frame_bytes each) are allocated and freed at a
   // high rate. Served from the heap and kept there, their pages stay mapped;
   // glibc's adaptive defaults would map and trim them again and again, and

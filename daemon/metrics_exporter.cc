@@ -193,6 +193,10 @@ std::vector<MetricFamily> MetricsExporter::Collect() const {
                             "1 once a WAL failure stopped all writes until restart",
                             MetricType::Gauge, s.writes_stopped ? 1 : 0));
   AddQueryFamilies(s.queries, &families);
+  families.push_back(Single("backtrace_wal_failed",
+                            "1 once a WAL sync failed: the WAL is not trusted again and "
+                            "backtraced must be restarted",
+                            MetricType::Gauge, s.wal_failed ? 1 : 0));
   return families;
 }
 

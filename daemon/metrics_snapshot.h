@@ -97,6 +97,7 @@ struct MetricsSnapshot {
   bool ingest_paused = false;
   bool writes_stopped = false;
   std::string write_error;  // why writes stopped
+  bool wal_failed = false;  // a WAL sync failed: restart needed
 };
 
 }  // namespace backtrace::daemon

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "common/base/fault_injection.h"
 #include "common/base/file.h"
 #include "common/base/log.h"
 #include "worker/compactor.h"
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   backtrace::SetLogRole("backtrace-worker[" + role + "]");
+  if (auto faults = backtrace::fault::LoadRulesFromEnvironment("backtrace-worker"); !faults.ok()) {
+    backtrace::LogError(faults.ToString());
+    return 2;
+  }
   auto level = backtrace::ParseLogLevel(log_level);
   if (level.ok()) backtrace::SetLogLevel(*level);
   backtrace::Status status;

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <unistd.h>
 
 #include <set>
 
@@ -17,10 +16,9 @@ namespace {
 // Refuses to run beside a live daemon: its lock is held.
 Status CheckNotLocked(const std::string& data_dir) {
   std::string lock_path = data_dir + "/LOCK";
-  int descriptor = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (descriptor < 0) return Status::Ok();
-  bool locked = ::flock(descriptor, LOCK_EX | LOCK_NB) != 0;
-  ::close(descriptor);
+  Result<io::File> lock = io::OpenFile(lock_path, O_RDONLY);
+  if (!lock.ok()) return Status::Ok();
+  bool locked = ::flock(lock->descriptor(), LOCK_EX | LOCK_NB) != 0;
   if (locked) {
     return Status::FailedPrecondition("data directory " + data_dir +
                                       " is in use by a running backtraced; stop it first");

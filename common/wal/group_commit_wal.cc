@@ -63,6 +63,7 @@ void GroupCommitWal::Enqueue(Submission submission) {
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (!closing_) {
+      submission.epoch = epoch_;
       queue_.push_back(std::move(submission));
       queue_changed_.notify_one();
       return;
@@ -96,10 +97,21 @@ void GroupCommitWal::RunWriter() {
 GroupCommitWal::WrittenGroup GroupCommitWal::Write(std::vector<Submission> group) {
   WrittenGroup written;
   written.outcomes.resize(group.size());
+  uint64_t refused_epoch = 0;
+  Status write_failure;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    refused_epoch = refused_epoch_;
+    write_failure = write_failure_;
+  }
   std::lock_guard<std::mutex> lock(writer_mutex_);
   for (size_t i = 0; i < group.size(); ++i) {
     Submission& submission = group[i];
     Outcome& outcome = written.outcomes[i];
+    if (submission.epoch <= refused_epoch) {
+      outcome.status = write_failure;
+      continue;
+    }
     if (submission.unowned) {
       if (submission.view.size() > kMaxPayloadBytes) {
         outcome.status = PayloadTooLarge(submission.view.size());
@@ -131,8 +143,23 @@ GroupCommitWal::WrittenGroup GroupCommitWal::Write(std::vector<Submission> group
       std::string().swap(records[r].payload);  // copied into the writer's buffer
     }
   }
-  // A failed write is the writer's sticky error: the sync reports it.
-  (void)writer_->Write();
+  Status write_status = writer_->Write();
+  if (!writer_->error().ok()) {
+    // A failed sync: the writer's sticky error, which the sync reports.
+    failed_.store(true, std::memory_order_release);
+  } else if (!write_status.ok()) {
+    // A failed write: the records from the writer's next LSN on were given
+    // up (their LSNs will be reused); those before were written.
+    uint64_t given_up = writer_->next_lsn();
+    for (Outcome& outcome : written.outcomes) {
+      if (outcome.status.ok() && outcome.last_lsn != 0 && outcome.last_lsn >= given_up) {
+        outcome.status = write_status;
+      }
+    }
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    refused_epoch_ = epoch_;
+    write_failure_ = write_status;
+  }
   written.submissions = std::move(group);
   return written;
 }
@@ -166,6 +193,7 @@ void GroupCommitWal::SyncAndAnswer(std::deque<WrittenGroup>& groups) {
     std::lock_guard<std::mutex> lock(writer_mutex_);
     sync_status = writer_->EndSync(ticket, std::move(synced));
     if (sync_status.ok()) sync_status = writer_->error();
+    if (!sync_status.ok()) failed_.store(true, std::memory_order_release);
     if (sync_status.ok()) {
       const WalWriterStats& stats = writer_->stats();
       records_.store(stats.records, std::memory_order_relaxed);
@@ -201,6 +229,11 @@ void GroupCommitWal::SyncAndAnswer(std::deque<WrittenGroup>& groups) {
       }
     }
   }
+}
+
+void GroupCommitWal::ResumeAfterWriteFailure() {
+  std::lock_guard<std::mutex> lock(queue_mutex_);
+  ++epoch_;
 }
 
 Status GroupCommitWal::DeleteSegmentsBelow(uint64_t checkpoint_lsn) {

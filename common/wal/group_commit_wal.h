@@ -9,8 +9,14 @@
 // disk never waits for the CPU work in between.
 //
 // A callback with an OK status means its records are durable. After a failed
-// write or sync the writer's error is sticky: that group and every later
-// submission are answered with it and nothing is reported durable again.
+// sync the writer's error is sticky: that group and every later submission
+// are answered with it, nothing is reported durable again, and failed() is
+// true. A failed write (a full disk) is not sticky: the submissions whose
+// records could not be written are answered with the error and nothing of
+// them is in the WAL. So that no later record overtakes one that failed (a
+// producer's batches must become durable in order), every submission made
+// before the owner calls ResumeAfterWriteFailure is then refused with the
+// same error, unwritten; submissions made after that call are written again.
 //
 // Ownership and threads: owns the WalWriter and both threads. Submit,
 // SubmitUnowned, SubmitBatch, DeleteSegmentsBelow, stats and durable_lsn may
@@ -88,6 +94,11 @@ class GroupCommitWal {
   // like its group, with LSNs 0. Otherwise as Submit.
   void SubmitBatch(std::vector<WalRecord> records, BatchDoneCallback done);
 
+  // After a callback reported a failed write: lets the submissions made from
+  // now on be written again (those made before are refused, see above).
+  // Does nothing after a failed sync, which stays final.
+  void ResumeAfterWriteFailure();
+
   // WalWriter::DeleteSegmentsBelow, serialised with the writer thread (waits
   // for a group being written, not for an fdatasync). Errors as there.
   [[nodiscard]] Status DeleteSegmentsBelow(uint64_t checkpoint_lsn);
@@ -103,6 +114,9 @@ class GroupCommitWal {
   void SetGroupObserver(GroupObserver observer) { observer_ = std::move(observer); }
 
   GroupCommitStats stats() const;
+  // True once a sync failed: the WAL answers everything with that error
+  // until the process restarts. Any thread.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
   // The highest LSN reported durable so far; 0 if none.
   uint64_t durable_lsn() const { return durable_lsn_.load(std::memory_order_acquire); }
 
@@ -119,6 +133,7 @@ class GroupCommitWal {
     std::string_view view;
     DoneCallback done;
     BatchDoneCallback batch_done;
+    uint64_t epoch = 0;  // epoch_ when submitted
   };
 
   // A group the writer thread has written (or failed to), waiting for its
@@ -150,6 +165,12 @@ class GroupCommitWal {
   std::condition_variable queue_changed_;
   std::vector<Submission> queue_;
   bool closing_ = false;
+  // Submissions of an epoch up to refused_epoch_ are refused with
+  // write_failure_ (after a failed write); ResumeAfterWriteFailure starts a
+  // new epoch.
+  uint64_t epoch_ = 1;
+  uint64_t refused_epoch_ = 0;
+  Status write_failure_;
   GroupObserver observer_;
 
   std::mutex written_mutex_;  // guards written_, writer_done_
@@ -162,6 +183,7 @@ class GroupCommitWal {
   std::thread sync_thread_;
 
   std::atomic<uint64_t> durable_lsn_{0};
+  std::atomic<bool> failed_{false};
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> syncs_{0};

@@ -103,6 +103,13 @@ Status SegmentReader::ReadRecord(uint64_t offset, uint64_t expected_lsn, RecordR
                       std::to_string(expected_lsn) + " was expected";
     return Status::Ok();
   }
+  if (header.durable_lsn >= header.lsn) {
+    record->outcome = RecordOutcome::kOutOfSequence;
+    record->problem = "record with LSN " + std::to_string(header.lsn) +
+                      " claims durable LSN " + std::to_string(header.durable_lsn) +
+                      ", not below its own";
+    return Status::Ok();
+  }
   record->outcome = RecordOutcome::kRecord;
   record->lsn = header.lsn;
   record->type = header.type;
@@ -112,13 +119,15 @@ Status SegmentReader::ReadRecord(uint64_t offset, uint64_t expected_lsn, RecordR
   return Status::Ok();
 }
 
-Result<std::optional<SegmentReader::Found>> SegmentReader::FindIntactRecordAfter(
-    uint64_t after_offset, uint64_t last_good_lsn) {
-  if (after_offset >= file_size_) return std::optional<Found>();
+Result<SegmentReader::DamageScan> SegmentReader::ScanAfterDamage(uint64_t after_offset,
+                                                                 uint64_t last_good_lsn) {
+  DamageScan scan;
+  if (after_offset >= file_size_) return scan;
   // Records written densely after after_offset cannot have an LSN beyond
   // this: each takes at least a header. The bound keeps random bytes from
   // being checksummed at nearly every offset.
-  uint64_t highest_possible_lsn = last_good_lsn + 1 + (file_size_ - after_offset) / kRecordHeaderSize;
+  uint64_t highest_possible_lsn =
+      last_good_lsn + 1 + (file_size_ - after_offset) / kRecordHeaderSize;
   for (uint64_t offset = after_offset + 1; offset + kRecordHeaderSize <= file_size_; ++offset) {
     ASSIGN_OR_RETURN(const uint8_t* header_bytes, Bytes(offset, kRecordHeaderSize));
     RecordHeader header = DecodeRecordHeader(header_bytes);
@@ -127,11 +136,14 @@ Result<std::optional<SegmentReader::Found>> SegmentReader::FindIntactRecordAfter
     if (header.payload_length > kMaxPayloadBytes || header.payload_length > remaining) continue;
     ASSIGN_OR_RETURN(const uint8_t* bytes,
                      Bytes(offset, kRecordHeaderSize + header.payload_length));
-    if (RecordChecksumMatches(bytes, header.payload_length)) {
-      return std::optional<Found>(Found{offset, header.lsn});
+    if (!RecordChecksumMatches(bytes, header.payload_length)) continue;
+    ++scan.intact_records;
+    if (!scan.witness.has_value() &&
+        (header.durable_lsn > last_good_lsn || header.durable_lsn >= header.lsn)) {
+      scan.witness = Found{offset, header.lsn, header.durable_lsn};
     }
   }
-  return std::optional<Found>();
+  return scan;
 }
 
 }  // namespace backtrace::wal

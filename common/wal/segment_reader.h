@@ -26,6 +26,7 @@ enum class RecordOutcome : uint8_t {
   kDamaged,        // incomplete header, impossible length, past end of file or
                    // checksum mismatch: possibly a torn write
   kOutOfSequence,  // checksum verifies but the LSN is not the expected one
+                   // (or its durable LSN is not below it)
 };
 
 struct RecordRead {
@@ -55,16 +56,23 @@ class SegmentReader {
   // outcome says what was found; errors are only I/O errors.
   [[nodiscard]] Status ReadRecord(uint64_t offset, uint64_t expected_lsn, RecordRead* record);
 
-  // Searches every byte offset in (after_offset, end of file) for an intact
-  // record (checksum verifies, length possible) whose LSN is greater than
-  // last_good_lsn. Returns its offset and LSN, or nothing. Errors are only
-  // I/O errors.
+  // After a damaged record at after_offset that follows the intact record
+  // last_good_lsn, searches every byte offset in (after_offset, end of file)
+  // for intact records (checksum verifies, length possible, LSN above
+  // last_good_lsn and no higher than the bytes left allow). `witness` is the
+  // first of them that claims a durable LSN above last_good_lsn (or that
+  // claims a durable LSN not below its own LSN, which no writer does): proof
+  // that the damaged bytes had been synced. Errors are only I/O errors.
   struct Found {
     uint64_t offset;
     uint64_t lsn;
+    uint64_t durable_lsn;
   };
-  [[nodiscard]] Result<std::optional<Found>> FindIntactRecordAfter(uint64_t after_offset,
-                                                                   uint64_t last_good_lsn);
+  struct DamageScan {
+    std::optional<Found> witness;
+    uint64_t intact_records = 0;  // intact records found after the damage
+  };
+  [[nodiscard]] Result<DamageScan> ScanAfterDamage(uint64_t after_offset, uint64_t last_good_lsn);
 
  private:
   SegmentReader(io::File file, uint64_t file_size)

@@ -25,6 +25,12 @@ Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header) {
   }
   header->format_version = coding::DecodeFixed32(source + 8);
   header->first_lsn = coding::DecodeFixed64(source + 12);
+  if (header->format_version == 1) {
+    return Status::NotSupported(
+        "segment format version 1, written by a pre-release build; this build reads version " +
+        std::to_string(kFormatVersion) +
+        " only (the WAL of that build cannot be replayed: start from an empty data directory)");
+  }
   if (header->format_version != kFormatVersion) {
     return Status::NotSupported("segment format version " +
                                 std::to_string(header->format_version) +
@@ -37,22 +43,24 @@ Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header) {
   return Status::Ok();
 }
 
-void EncodeRecordHeader(uint64_t lsn, uint8_t type, std::string_view payload,
-                        uint8_t* destination) {
+void EncodeRecordHeader(uint64_t lsn, uint64_t durable_lsn, uint8_t type,
+                        std::string_view payload, uint8_t* destination) {
   coding::EncodeFixed32(destination + 4, static_cast<uint32_t>(payload.size()));
   coding::EncodeFixed64(destination + 8, lsn);
   destination[16] = type;
+  coding::EncodeFixed64(destination + 17, durable_lsn);
   uint32_t crc = crc32c::Value(destination + 4, kRecordHeaderSize - 4);
   crc = crc32c::Extend(crc, payload.data(), payload.size());
   coding::EncodeFixed32(destination, crc32c::Mask(crc));
 }
 
-void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination) {
+void AppendRecord(uint64_t lsn, uint64_t durable_lsn, uint8_t type, std::string_view payload,
+                  std::string* destination) {
   size_t start = destination->size();
   destination->resize(start + kRecordHeaderSize + payload.size());
   auto* record = reinterpret_cast<uint8_t*>(destination->data()) + start;
   if (!payload.empty()) std::memcpy(record + kRecordHeaderSize, payload.data(), payload.size());
-  EncodeRecordHeader(lsn, type, payload, record);
+  EncodeRecordHeader(lsn, durable_lsn, type, payload, record);
 }
 
 RecordHeader DecodeRecordHeader(const uint8_t* source) {
@@ -61,6 +69,7 @@ RecordHeader DecodeRecordHeader(const uint8_t* source) {
   header.payload_length = coding::DecodeFixed32(source + 4);
   header.lsn = coding::DecodeFixed64(source + 8);
   header.type = source[16];
+  header.durable_lsn = coding::DecodeFixed64(source + 17);
   return header;
 }
 

@@ -4,7 +4,7 @@
 //
 // A WAL directory holds segment files named "<20-digit first LSN>.wal". Each
 // segment starts with a 24-byte header and continues with records, each a
-// 17-byte header followed by its payload. All integers are little-endian.
+// 25-byte header followed by its payload. All integers are little-endian.
 //
 // Stateless; callable from any thread.
 #pragma once
@@ -25,15 +25,20 @@ namespace backtrace::wal {
 //   [12, 20) first LSN of the segment, u64 (equals the number in the name)
 //   [20, 24) masked CRC32C of bytes [0, 20), u32
 inline constexpr char kSegmentMagic[8] = {'B', 'T', 'D', 'B', '-', 'W', 'A', 'L'};
-inline constexpr uint32_t kFormatVersion = 1;
+// Version 2 added the durable LSN to every record header (version 1 segments
+// are refused with kNotSupported; no version 1 WAL was ever released).
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 24;
 
-// --- Record header (17 bytes), then `payload length` bytes of payload -------
-//   [0, 4)   masked CRC32C of bytes [4, 17) followed by the payload, u32
+// --- Record header (25 bytes), then `payload length` bytes of payload -------
+//   [0, 4)   masked CRC32C of bytes [4, 25) followed by the payload, u32
 //   [4, 8)   payload length, u32
 //   [8, 16)  LSN, u64
 //   [16, 17) record type, u8 (meaning defined by the WAL's user)
-inline constexpr size_t kRecordHeaderSize = 17;
+//   [17, 25) durable LSN, u64: every LSN up to it was durable (synced) when
+//            this record was written; always below the record's own LSN.
+//            Replay uses it to tell a power-loss tail from corruption.
+inline constexpr size_t kRecordHeaderSize = 25;
 
 // The largest payload of one record. A larger Append is refused before
 // anything is written; a reader treats a larger length as a bad record.
@@ -58,6 +63,7 @@ struct RecordHeader {
   uint32_t payload_length = 0;
   uint64_t lsn = 0;
   uint8_t type = 0;
+  uint64_t durable_lsn = 0;
 };
 
 // Writes the 24-byte header for a segment whose first LSN is first_lsn.
@@ -68,13 +74,15 @@ void EncodeSegmentHeader(uint64_t first_lsn, uint8_t* destination);
 // message does not name the file; the caller adds it.
 [[nodiscard]] Status DecodeSegmentHeader(const uint8_t* source, SegmentHeader* header);
 
-// Writes the 17-byte header of a record with this payload (whose checksum
+// Writes the 25-byte header of a record with this payload (whose checksum
 // covers the payload) to destination; the payload itself is not copied.
-void EncodeRecordHeader(uint64_t lsn, uint8_t type, std::string_view payload,
-                        uint8_t* destination);
+// durable_lsn must be below lsn.
+void EncodeRecordHeader(uint64_t lsn, uint64_t durable_lsn, uint8_t type,
+                        std::string_view payload, uint8_t* destination);
 
 // Appends one whole record (header and payload) to *destination.
-void AppendRecord(uint64_t lsn, uint8_t type, std::string_view payload, std::string* destination);
+void AppendRecord(uint64_t lsn, uint64_t durable_lsn, uint8_t type, std::string_view payload,
+                  std::string* destination);
 
 // Decodes the fixed fields of a record header; no checks.
 RecordHeader DecodeRecordHeader(const uint8_t* source);

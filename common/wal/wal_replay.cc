@@ -100,14 +100,21 @@ Status Replay(const std::string& directory, uint64_t from_lsn, const ReplayVisit
     if (record.outcome == RecordOutcome::kOutOfSequence) {
       return Status::Corruption(Where(path, offset) + ": " + record.problem);
     }
-    ASSIGN_OR_RETURN(std::optional<SegmentReader::Found> found,
-                     reader.FindIntactRecordAfter(offset, previous_last_lsn));
-    if (found.has_value()) {
-      return Status::Corruption(Where(path, offset) + ": " + record.problem +
-                                "; an intact record with LSN " + std::to_string(found->lsn) +
-                                " follows at offset " + std::to_string(found->offset) +
-                                ", so this is not a torn tail");
+    // A damaged record in the newest segment is the unsynced tail of a crash
+    // unless a later intact record says that the damaged bytes had been
+    // synced before it was written.
+    ASSIGN_OR_RETURN(SegmentReader::DamageScan scan,
+                     reader.ScanAfterDamage(offset, previous_last_lsn));
+    if (scan.witness.has_value()) {
+      const SegmentReader::Found& witness = *scan.witness;
+      return Status::Corruption(
+          Where(path, offset) + ": " + record.problem + " at LSN " +
+          std::to_string(previous_last_lsn + 1) + "; the intact record with LSN " +
+          std::to_string(witness.lsn) + " at offset " + std::to_string(witness.offset) +
+          " says LSNs up to " + std::to_string(witness.durable_lsn) +
+          " were durable when it was written, so synced data is damaged");
     }
+    report->torn_records_dropped = scan.intact_records;
     report->torn_segment = path;
     report->torn_offset = offset;
     report->torn_bytes_cut = reader.file_size() - offset;

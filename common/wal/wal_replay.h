@@ -1,8 +1,9 @@
 // Replay of the write-ahead log at start-up: reads every segment in LSN order,
 // checks every record and hands the records at or after a given LSN to the
-// caller. A torn record at the tail of the newest segment (the last write
-// before a crash, never reported durable) is cut off; any other bad record is
-// corruption. docs/wal_format.md gives the exact rules.
+// caller. Damage in the newest segment that no later intact record proves to
+// have been synced (the unsynced tail of a crash or power loss, never
+// reported durable) is cut off, with any intact records after it; any other
+// bad record is corruption. docs/wal_format.md gives the exact rules.
 //
 // Replay must not run while a WalWriter has the directory open. Callable from
 // any thread; it keeps no state between calls.
@@ -28,6 +29,9 @@ struct ReplayReport {
   std::string torn_segment;     // path of the segment with the torn tail, or ""
   uint64_t torn_offset = 0;     // offset at which the torn tail began
   std::string torn_problem;     // what was wrong with its first record
+  // Intact records found after the damage and cut off with it (written by
+  // the crashed process, never synced, so never acknowledged).
+  uint64_t torn_records_dropped = 0;
   uint64_t segments_read = 0;   // segment files opened
 };
 
@@ -44,9 +48,10 @@ using ReplayVisitor = std::function<Status(uint64_t lsn, uint8_t type, std::stri
 // replay then succeeds. `report` may be null.
 //
 // Errors: kCorruption naming the segment file and byte offset for a bad
-// segment header, a bad record anywhere but the tail of the newest segment, an
-// intact record with an unexpected LSN, or LSNs at or after from_lsn that no
-// segment holds. I/O and resource errors as such. The status of `visit`. On
+// segment header, a bad record in any but the newest segment, a bad record in
+// the newest segment followed by an intact record whose durable LSN covers
+// it, an intact record with an unexpected LSN, or LSNs at or after from_lsn
+// that no segment holds. I/O and resource errors as such. The status of `visit`. On
 // any error, records before the failure point may already have been visited:
 // the caller must discard what it built.
 [[nodiscard]] Status Replay(const std::string& directory, uint64_t from_lsn,

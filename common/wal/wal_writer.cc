@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "common/wal/wal_directory.h"
@@ -25,7 +26,14 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, ui
   if (next_lsn < kFirstLsn) return Status::InvalidArgument("WAL next LSN must be at least 1");
   if (options.segment_bytes == 0) return Status::InvalidArgument("WAL segment_bytes must be > 0");
   if (options.directory.empty()) return Status::InvalidArgument("WAL directory is empty");
+  const bool existed = io::PathExists(options.directory);
   RETURN_IF_ERROR(io::CreateDirectories(options.directory));
+  if (!existed && options.sync) {
+    // The directory's own entry must be durable too, or a power loss could
+    // take every segment with it.
+    std::string parent = std::filesystem::path(options.directory).parent_path().string();
+    RETURN_IF_ERROR(io::SyncDirectory(parent.empty() ? "." : parent));
+  }
 
   ASSIGN_OR_RETURN(std::vector<std::string> temporaries, ListTemporarySegments(options.directory));
   for (const std::string& name : temporaries) {
@@ -54,7 +62,19 @@ Result<std::unique_ptr<WalWriter>> WalWriter::Open(const WalOptions& options, ui
     }
     writer->older_segments_.push_back(segment.first_lsn);
   }
-  RETURN_IF_ERROR(writer->StartSegment(next_lsn));
+  // Replay read the records below next_lsn, but a crashed process may have
+  // left some of them unsynced in the page cache: make them durable before
+  // records that claim so are written (and before their segment stops being
+  // the newest one, the only one allowed a torn tail).
+  if (!writer->older_segments_.empty() && options.sync) {
+    std::string newest =
+        io::JoinPath(options.directory, SegmentFileName(writer->older_segments_.back()));
+    ASSIGN_OR_RETURN(io::File file, io::OpenFile(newest, O_RDONLY));
+    RETURN_IF_ERROR(io::SyncData(file));
+  }
+  writer->opened_durable_lsn_ = next_lsn - 1;
+  bool sync_failed = false;
+  RETURN_IF_ERROR(writer->StartSegment(next_lsn, &sync_failed));
   writer->projected_segment_size_ = kSegmentHeaderSize;
   return writer;
 }
@@ -81,7 +101,7 @@ Status WalWriter::PrepareAppend(size_t payload_bytes) {
 
 Result<uint64_t> WalWriter::Append(uint8_t type, std::string_view payload) {
   RETURN_IF_ERROR(PrepareAppend(payload.size()));
-  AppendRecord(next_lsn_, type, payload, &buffer_);
+  AppendRecord(next_lsn_, ClaimedDurableLsn(), type, payload, &buffer_);
   return next_lsn_++;
 }
 
@@ -89,7 +109,7 @@ Result<uint64_t> WalWriter::AppendUnowned(uint8_t type, std::string_view payload
   RETURN_IF_ERROR(PrepareAppend(payload.size()));
   size_t start = buffer_.size();
   buffer_.resize(start + kRecordHeaderSize);
-  EncodeRecordHeader(next_lsn_, type, payload,
+  EncodeRecordHeader(next_lsn_, ClaimedDurableLsn(), type, payload,
                      reinterpret_cast<uint8_t*>(buffer_.data()) + start);
   if (!payload.empty()) pieces_.push_back(Piece{buffer_.size(), payload});
   return next_lsn_++;
@@ -107,25 +127,50 @@ Status WalWriter::Write() {
   if (!error_.ok()) return error_;
   if (buffered_bytes_ == 0) return Status::Ok();
   size_t begin = 0;
+  uint64_t part_first_lsn = next_lsn_ - buffered_records_;
+  bool fatal = false;
+  Status failure;
+  // Records written before a failure stay written (complete segments are
+  // also synced); records from part_first_lsn on are given up.
+  auto part_written = [&](size_t end, uint64_t end_lsn) {
+    unsynced_records_ += end_lsn - part_first_lsn;
+    unsynced_bytes_ += end - begin;
+    if (end_lsn > part_first_lsn) written_lsn_ = end_lsn - 1;
+  };
   for (const SegmentStart& start : pending_starts_) {
-    Status status = WriteSegmentPart(begin, start.offset, options_.sync);
-    if (status.ok()) status = StartSegment(start.first_lsn);
-    if (!status.ok()) return Fail(std::move(status));
+    failure = WritePart(begin, start.offset, &fatal);
+    if (!failure.ok()) break;
+    // The full segment must be durable before the next one exists.
+    if (options_.sync) failure = SyncSegmentForRotation();
+    if (!failure.ok()) {
+      fatal = true;
+      break;
+    }
+    part_written(start.offset, start.first_lsn);
     begin = start.offset;
+    part_first_lsn = start.first_lsn;
+    failure = StartSegment(start.first_lsn, &fatal);
+    if (!failure.ok()) break;
   }
-  Status status = WriteSegmentPart(begin, buffered_bytes_, /*sync=*/false);
-  if (!status.ok()) return Fail(std::move(status));
+  if (failure.ok()) failure = WritePart(begin, buffered_bytes_, &fatal);
+  if (failure.ok()) part_written(buffered_bytes_, next_lsn_);
+  ClearBuffer();
+  if (failure.ok()) return Status::Ok();
+  if (fatal) return Fail(std::move(failure));
+  // Nothing of the given-up records is in the segment: their LSNs are
+  // reused, and the next Write tries again (a full disk may have room then).
+  next_lsn_ = part_first_lsn;
+  projected_segment_size_ = segment_size_;
+  return failure;
+}
 
-  unsynced_records_ += buffered_records_;
-  unsynced_bytes_ += buffered_bytes_;
-  written_lsn_ = next_lsn_ - 1;
+void WalWriter::ClearBuffer() {
   buffer_.clear();
   pieces_.clear();
   buffered_bytes_ = 0;
   buffered_records_ = 0;
   pending_starts_.clear();
   if (buffer_.capacity() > kRetainedBufferBytes) std::string().swap(buffer_);
-  return Status::Ok();
 }
 
 WalWriter::SyncTicket WalWriter::BeginSync() {
@@ -189,16 +234,36 @@ Status WalWriter::WriteRange(size_t begin, size_t end) {
   return write(buffer_.data() + owned_begin, buffer_.size() - owned_begin);
 }
 
-Status WalWriter::WriteSegmentPart(size_t begin, size_t end, bool sync) {
+Status WalWriter::WritePart(size_t begin, size_t end, bool* fatal) {
   if (begin == end) return Status::Ok();
-  size_t size = end - begin;
+  Status status;
   if (fault_point_ == WalFaultPoint::kWrite) {
     fault_point_ = WalFaultPoint::kNone;
-    RETURN_IF_ERROR(WriteRange(begin, begin + size / 2));
-    return Status::FromErrno(fault_error_number_, "write " + file_->path() + " (injected fault)");
+    status = WriteRange(begin, begin + (end - begin) / 2);
+    if (status.ok()) {
+      status = Status::FromErrno(fault_error_number_, "write " + file_->path() + " (injected fault)");
+    }
+  } else {
+    status = WriteRange(begin, end);
   }
-  RETURN_IF_ERROR(WriteRange(begin, end));
-  if (!sync) return Status::Ok();
+  if (status.ok()) {
+    segment_size_ += end - begin;
+    return Status::Ok();
+  }
+  // Cut off whatever part of the range reached the file, durably, so that
+  // the segment ends with its last whole record again and no stale bytes
+  // can resurface under the records that will reuse these offsets.
+  Status cut = io::Truncate(*file_, segment_size_);
+  if (cut.ok() && options_.sync) cut = io::SyncData(*file_);
+  if (!cut.ok()) {
+    *fatal = true;
+    return Status(status.code(), status.message() + "; cutting the segment back failed too: " +
+                                     cut.ToString());
+  }
+  return status;
+}
+
+Status WalWriter::SyncSegmentForRotation() {
   if (fault_point_ == WalFaultPoint::kSync) {
     fault_point_ = WalFaultPoint::kNone;
     return Status::FromErrno(fault_error_number_,
@@ -207,32 +272,55 @@ Status WalWriter::WriteSegmentPart(size_t begin, size_t end, bool sync) {
   return io::SyncData(*file_);
 }
 
-Status WalWriter::StartSegment(uint64_t first_lsn) {
+Status WalWriter::StartSegment(uint64_t first_lsn, bool* sync_failed) {
   std::string path = io::JoinPath(options_.directory, SegmentFileName(first_lsn));
   std::string temporary = path + std::string(kTemporarySuffix);
-  {
+  Status status = [&]() -> Status {
     ASSIGN_OR_RETURN(io::File file, io::OpenFile(temporary, O_WRONLY | O_CREAT | O_TRUNC));
     uint8_t header[kSegmentHeaderSize];
     EncodeSegmentHeader(first_lsn, header);
     RETURN_IF_ERROR(io::WriteAll(file, header, sizeof(header)));
-    if (options_.sync) RETURN_IF_ERROR(io::SyncData(file));
-    RETURN_IF_ERROR(file.Close());
+    if (options_.sync) {
+      Status synced = io::SyncData(file);
+      if (!synced.ok()) {
+        *sync_failed = true;
+        return synced;
+      }
+    }
+    return file.Close();
+  }();
+  if (status.ok()) status = io::RenameFile(temporary, path);
+  if (!status.ok()) {
+    // The old segment stays the current one; a later rotation tries again.
+    (void)io::RemoveFile(temporary);
+    return status;
   }
-  RETURN_IF_ERROR(io::RenameFile(temporary, path));
-  if (options_.sync) RETURN_IF_ERROR(io::SyncDirectory(options_.directory));
+  if (options_.sync) {
+    // Without a durable name, records synced into the new segment could
+    // vanish with it: this is as fatal as a failed fdatasync.
+    Status synced = io::SyncDirectory(options_.directory);
+    if (!synced.ok()) {
+      *sync_failed = true;
+      return synced;
+    }
+  }
   // Reopened under its final name so that errors name the real file.
   ASSIGN_OR_RETURN(io::File file, io::OpenFile(path, O_WRONLY | O_APPEND));
 
+  Status closed;
   if (file_ != nullptr) {
     older_segments_.push_back(current_first_lsn_);
     // A SyncTicket may still hold the old segment (its sync is then
     // redundant: the segment was synced before this one was created); the
     // last holder closes it.
-    if (file_.use_count() == 1) RETURN_IF_ERROR(file_->Close());
+    if (file_.use_count() == 1) closed = file_->Close();
   }
   file_ = std::make_shared<io::File>(std::move(file));
   current_first_lsn_ = first_lsn;
-  return Status::Ok();
+  segment_size_ = kSegmentHeaderSize;
+  // close(2) can report a deferred write error of the old segment.
+  if (!closed.ok()) *sync_failed = true;
+  return closed;
 }
 
 Status WalWriter::Fail(Status status) {

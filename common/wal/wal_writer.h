@@ -10,16 +10,21 @@
 // name, synced, renamed into place and its directory synced, so that only the
 // newest segment can ever end in a torn record.
 //
-// Failure is sticky: once a write, fdatasync, segment creation or close fails,
-// the writer never writes again and every later call returns that first error.
-// A failed fdatasync is never retried (after it the kernel may have dropped the
-// dirty pages), and no record that a successful Sync had not covered before
-// the failure is ever reported durable; recovery decides what survived.
+// A failed fdatasync (or directory fsync) is sticky: the writer never writes
+// again and every later call returns that first error. It is never retried
+// (after it the kernel may have dropped the dirty pages), and no record that a
+// successful Sync had not covered before the failure is ever reported
+// durable; recovery decides what survived. A failed write (ENOSPC, say) is
+// not: the writer cuts the segment back to its last whole record (truncate
+// and fdatasync), gives up the records it could not write (their LSNs are
+// reused by the next Append) and returns the error; the next Write tries
+// again. Only if cutting back fails does the write error become sticky.
 //
 // Ownership and threads: the writer owns its open segment file. It is not
 // synchronised: one thread at a time (GroupCommitWal adds threads on top).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +48,7 @@ struct WalWriterStats {
 enum class WalFaultPoint : uint8_t {
   kNone,
   kWrite,  // the next write of buffered records writes half of them, then fails
+           // (as a full disk may)
   kSync,   // the next fdatasync of a segment's records fails without being made
 };
 
@@ -78,8 +84,8 @@ class WalWriter {
   [[nodiscard]] Result<uint64_t> AppendUnowned(uint8_t type, std::string_view payload);
 
   // Writes every buffered record and fdatasyncs, rotating segments as needed.
-  // On OK, every LSN below next_lsn() is durable. On error, the error becomes
-  // sticky and durable_lsn() does not move. A Sync with nothing buffered or
+  // On OK, every LSN below next_lsn() is durable. On error durable_lsn() does
+  // not move; the error is sticky unless it was a write error (see Write). A Sync with nothing buffered or
   // written does nothing and returns OK (or the sticky error). Sync is
   // Write, then BeginSync, SyncFile and EndSync.
   [[nodiscard]] Status Sync();
@@ -90,7 +96,10 @@ class WalWriter {
   // Write writes every buffered record to the segment files without the
   // closing fdatasync; rotation is as in Sync (a full segment is synced
   // before the next is created). Afterwards the buffer holds nothing and
-  // unowned payloads are no longer read. Errors become sticky.
+  // unowned payloads are no longer read. A failed sync is sticky. After a
+  // failed write, the records from next_lsn() on were given up (not in any
+  // segment), the records before it were written, and the writer stays
+  // usable (see above).
   [[nodiscard]] Status Write();
 
   // What one fdatasync makes durable: everything written before BeginSync.
@@ -163,13 +172,21 @@ class WalWriter {
   // the next record when the current one is full.
   Status PrepareAppend(size_t payload_bytes);
   // Writes buffered bytes [begin, end) to the current segment (the kWrite
-  // fault writes half of them and fails), then fdatasyncs it if `sync`.
-  Status WriteSegmentPart(size_t begin, size_t end, bool sync);
+  // fault writes half of them and fails). On failure, cuts the segment back
+  // to its size before, durably; *fatal is set when that fails too.
+  Status WritePart(size_t begin, size_t end, bool* fatal);
+  // fdatasyncs the current segment before the next one is created.
+  Status SyncSegmentForRotation();
+  void ClearBuffer();
+  // The durable LSN written into new records.
+  uint64_t ClaimedDurableLsn() const { return std::max(durable_lsn_, opened_durable_lsn_); }
   // Writes buffered bytes [begin, end) to the current segment.
   Status WriteRange(size_t begin, size_t end);
   // Creates, syncs and renames into place a segment starting at first_lsn,
-  // then makes it the current segment.
-  Status StartSegment(uint64_t first_lsn);
+  // then makes it the current segment. On error the current segment is
+  // unchanged and a leftover temporary file removed; *sync_failed is set
+  // when an fdatasync or the directory fsync failed.
+  Status StartSegment(uint64_t first_lsn, bool* sync_failed);
   // Records `status` as the sticky error and returns it.
   Status Fail(Status status);
 
@@ -177,6 +194,7 @@ class WalWriter {
   // The segment being written; shared with SyncTickets still being synced.
   std::shared_ptr<io::File> file_;
   uint64_t current_first_lsn_ = 0;       // its first LSN
+  uint64_t segment_size_ = 0;            // its bytes written so far
   uint64_t projected_segment_size_ = 0;  // its size (or the newest pending
                                          // segment's) once the buffer is written
   std::vector<uint64_t> older_segments_; // first LSNs of older segment files
@@ -190,6 +208,7 @@ class WalWriter {
   uint64_t unsynced_records_ = 0;  // written by Write, not yet durable
   uint64_t unsynced_bytes_ = 0;
   uint64_t durable_lsn_;
+  uint64_t opened_durable_lsn_ = 0;  // every LSN below next_lsn at Open
   Status error_;
   WalWriterStats stats_;
   WalFaultPoint fault_point_ = WalFaultPoint::kNone;

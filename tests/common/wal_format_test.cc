@@ -30,11 +30,14 @@ TEST(WalFormat, ParseSegmentFileNameRejectsOtherNames) {
 
 TEST(WalFormat, RecordLayoutIsLittleEndianWithMaskedChecksum) {
   std::string encoded;
-  AppendRecord(0x0102030405060708ull, 7, "abc", &encoded);
+  AppendRecord(0x0102030405060708ull, 0x0102030405060700ull, 7, "abc", &encoded);
   ASSERT_EQ(encoded.size(), kRecordHeaderSize + 3);
+  ASSERT_EQ(kRecordHeaderSize, 25u);
   const auto* bytes = reinterpret_cast<const uint8_t*>(encoded.data());
-  // length 3, then the LSN least significant byte first, then the type.
-  const uint8_t expected_fields[] = {3, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1, 7, 'a', 'b', 'c'};
+  // length 3, then the LSN least significant byte first, then the type,
+  // then the durable LSN.
+  const uint8_t expected_fields[] = {3, 0, 0, 0, 8,   7,   6,   5, 4, 3, 2, 1, 7, 0,
+                                     7, 6, 5, 4, 3,   2,   1,   'a', 'b', 'c'};
   EXPECT_EQ(std::memcmp(bytes + 4, expected_fields, sizeof(expected_fields)), 0);
   uint32_t crc = crc32c::Value(expected_fields, sizeof(expected_fields));
   EXPECT_EQ(coding::DecodeFixed32(bytes), crc32c::Mask(crc));
@@ -44,11 +47,12 @@ TEST(WalFormat, RecordLayoutIsLittleEndianWithMaskedChecksum) {
   EXPECT_EQ(header.payload_length, 3u);
   EXPECT_EQ(header.lsn, 0x0102030405060708ull);
   EXPECT_EQ(header.type, 7);
+  EXPECT_EQ(header.durable_lsn, 0x0102030405060700ull);
 }
 
 TEST(WalFormat, RecordChecksumCatchesAnyFlippedBit) {
   std::string encoded;
-  AppendRecord(9, 1, "payload", &encoded);
+  AppendRecord(9, 8, 1, "payload", &encoded);
   for (size_t byte = 0; byte < encoded.size(); ++byte) {
     for (int bit = 0; bit < 8; ++bit) {
       std::string damaged = encoded;
@@ -89,7 +93,7 @@ TEST(WalFormat, SegmentHeaderWithUnknownVersionIsNotSupported) {
   SegmentHeader decoded;
   Status status = DecodeSegmentHeader(header, &decoded);
   EXPECT_EQ(status.code(), StatusCode::kNotSupported);
-  EXPECT_NE(status.message().find("version 2"), std::string::npos) << status.ToString();
+  EXPECT_NE(status.message().find("version 3"), std::string::npos) << status.ToString();
 }
 
 TEST(WalFormat, SegmentHeaderWithFirstLsnZeroIsCorruption) {

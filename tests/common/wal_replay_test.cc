@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/base/coding.h"
+#include "common/base/crc32c.h"
 #include "common/base/file.h"
 #include "common/wal/wal_format.h"
 #include "common/wal/wal_replay.h"
@@ -197,9 +199,9 @@ TEST(WalReplay, BitFlipInEveryByteOfAMiddleRecordIsCorruption) {
   }
 }
 
-TEST(WalReplay, LostRecordFollowedByIntactOneIsCorruption) {
-  // What an out-of-order page write-back can leave after a power loss: a
-  // record's bytes gone while a later record survived.
+TEST(WalReplay, LostSyncedRecordFollowedByIntactOneIsCorruption) {
+  // Record 4 was synced before record 5 was written (one Sync per record),
+  // and record 5 says so: its loss is damage to durable data.
   testing::TemporaryDirectory temporary;
   WriteWal(temporary.path(), 1 << 20, 1, 5, kPayload);
   std::string segment = temporary.Join(SegmentFileName(1));
@@ -211,7 +213,71 @@ TEST(WalReplay, LostRecordFollowedByIntactOneIsCorruption) {
   Outcome outcome = RunReplay(temporary.path(), 1);
   ASSERT_TRUE(outcome.status.IsCorruption()) << outcome.status.ToString();
   EXPECT_NE(outcome.status.message().find("LSN 5"), std::string::npos) << outcome.status.message();
+  EXPECT_NE(outcome.status.message().find("LSNs up to 4 were durable"), std::string::npos)
+      << outcome.status.message();
   EXPECT_EQ(ReadFile(segment), damaged);
+}
+
+TEST(WalReplay, LostUnsyncedRecordFollowedByIntactOneIsAPowerLossTail) {
+  // What an out-of-order page write-back can leave after a power loss:
+  // records 3-5 written in one group and never synced, record 4's bytes
+  // gone while record 5 survived. Nothing claims record 4 was durable.
+  testing::TemporaryDirectory temporary;
+  WalOptions options;
+  options.directory = temporary.path();
+  {
+    Result<std::unique_ptr<WalWriter>> writer = WalWriter::Open(options, 1);
+    ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+    for (uint64_t lsn = 1; lsn <= 5; ++lsn) {
+      ASSERT_TRUE((*writer)->Append(static_cast<uint8_t>(lsn), PayloadFor(lsn, kPayload)).ok());
+      if (lsn == 2) {
+        ASSERT_TRUE((*writer)->Sync().ok());
+      }
+    }
+    ASSERT_TRUE((*writer)->Sync().ok());
+  }
+  std::string segment = temporary.Join(SegmentFileName(1));
+  std::string damaged = ReadFile(segment);
+  size_t fourth = kSegmentHeaderSize + 3 * kRecordSize;
+  std::fill(damaged.begin() + static_cast<std::ptrdiff_t>(fourth),
+            damaged.begin() + static_cast<std::ptrdiff_t>(fourth + kRecordSize), '\0');
+  OverwriteFile(segment, damaged);
+  Outcome outcome = RunReplay(temporary.path(), 1);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
+  ExpectRecords(outcome.records, 1, 3, kPayload);
+  EXPECT_EQ(outcome.report.torn_offset, fourth);
+  EXPECT_EQ(outcome.report.torn_bytes_cut, 2 * kRecordSize);
+  EXPECT_EQ(outcome.report.torn_records_dropped, 1u);
+  EXPECT_EQ(outcome.report.next_lsn, 4u);
+  EXPECT_EQ(ReadFile(segment).size(), fourth);
+}
+
+TEST(WalReplay, SegmentOfFormatVersionOneIsRefusedClearly) {
+  testing::TemporaryDirectory temporary;
+  uint8_t header[kSegmentHeaderSize];
+  EncodeSegmentHeader(1, header);
+  coding::EncodeFixed32(header + 8, 1);
+  coding::EncodeFixed32(header + 20, crc32c::Mask(crc32c::Value(header, 20)));
+  OverwriteFile(temporary.Join(SegmentFileName(1)),
+                std::string(reinterpret_cast<const char*>(header), sizeof(header)));
+  Outcome outcome = RunReplay(temporary.path(), 1);
+  EXPECT_EQ(outcome.status.code(), StatusCode::kNotSupported) << outcome.status.ToString();
+  EXPECT_NE(outcome.status.message().find("version 1"), std::string::npos);
+  EXPECT_NE(outcome.status.message().find(SegmentFileName(1)), std::string::npos);
+}
+
+TEST(WalReplay, RecordClaimingItsOwnLsnDurableIsCorruption) {
+  testing::TemporaryDirectory temporary;
+  uint8_t header[kSegmentHeaderSize];
+  EncodeSegmentHeader(1, header);
+  std::string contents(reinterpret_cast<const char*>(header), sizeof(header));
+  AppendRecord(1, 0, 1, "first", &contents);
+  AppendRecord(2, 2, 1, "second", &contents);
+  OverwriteFile(temporary.Join(SegmentFileName(1)), contents);
+  Outcome outcome = RunReplay(temporary.path(), 1);
+  ASSERT_TRUE(outcome.status.IsCorruption()) << outcome.status.ToString();
+  EXPECT_NE(outcome.status.message().find("claims durable LSN 2"), std::string::npos)
+      << outcome.status.message();
 }
 
 TEST(WalReplay, DamagedTailOfAnOlderSegmentIsCorruption) {
@@ -242,7 +308,9 @@ void WriteSegment(const std::string& directory, uint64_t name_lsn, uint64_t head
   uint8_t header[kSegmentHeaderSize];
   EncodeSegmentHeader(header_lsn, header);
   std::string contents(reinterpret_cast<const char*>(header), sizeof(header));
-  for (uint64_t lsn : lsns) AppendRecord(lsn, static_cast<uint8_t>(lsn), PayloadFor(lsn, kPayload), &contents);
+  for (uint64_t lsn : lsns) {
+    AppendRecord(lsn, lsn - 1, static_cast<uint8_t>(lsn), PayloadFor(lsn, kPayload), &contents);
+  }
   OverwriteFile(io::JoinPath(directory, SegmentFileName(name_lsn)), contents);
 }
 
@@ -285,7 +353,7 @@ TEST(WalReplay, OverlappingSegmentsAreCorruption) {
 TEST(WalReplay, FromCheckpointVisitsOnlyLaterRecords) {
   testing::TemporaryDirectory temporary;
   // 100-byte payloads in 1000-byte segments: 1-9, 10-18, 19-27, 28-30.
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   Outcome outcome = RunReplay(temporary.path(), 15);
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
   ExpectRecords(outcome.records, 15, 30, 100);
@@ -302,7 +370,7 @@ TEST(WalReplay, FromCheckpointVisitsOnlyLaterRecords) {
 
 TEST(WalReplay, SegmentsWhollyBelowFromLsnAreNotRead) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   OverwriteFile(temporary.Join(SegmentFileName(1)), std::string(500, 'g'));
   Outcome outcome = RunReplay(temporary.path(), 10);
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
@@ -312,7 +380,7 @@ TEST(WalReplay, SegmentsWhollyBelowFromLsnAreNotRead) {
 
 TEST(WalReplay, MissingSegmentAtOrAfterFromLsnIsCorruption) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   ASSERT_TRUE(io::RemoveFile(temporary.Join(SegmentFileName(10))).ok());
   Outcome from_start = RunReplay(temporary.path(), 1);
   ASSERT_TRUE(from_start.status.IsCorruption()) << from_start.status.ToString();
@@ -326,7 +394,7 @@ TEST(WalReplay, MissingSegmentAtOrAfterFromLsnIsCorruption) {
 
 TEST(WalReplay, MissingLsnsBeforeTheOldestSegmentAreCorruption) {
   testing::TemporaryDirectory temporary;
-  WriteWal(temporary.path(), 1000, 1, 30, 100);
+  WriteWal(temporary.path(), 1100, 1, 30, 100);  // 9 records per segment
   ASSERT_TRUE(io::RemoveFile(temporary.Join(SegmentFileName(1))).ok());
   Outcome outcome = RunReplay(temporary.path(), 1);
   ASSERT_TRUE(outcome.status.IsCorruption()) << outcome.status.ToString();

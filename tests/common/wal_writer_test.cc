@@ -139,11 +139,11 @@ TEST(WalWriter, ZeroNextLsnIsRefused) {
 
 TEST(WalWriter, RotatesSegmentsPastSegmentBytes) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   auto writer = OpenWriter(options, 1);
   ASSERT_NE(writer, nullptr);
-  // 100-byte payloads: 117-byte records, so a segment (24-byte header) holds
-  // 9 records before reaching 1000 bytes and starts a new one for the 10th.
+  // 100-byte payloads: 125-byte records, so a segment (24-byte header) holds
+  // 9 records before reaching 1100 bytes and starts a new one for the 10th.
   for (uint64_t lsn = 1; lsn <= 50; ++lsn) {
     ASSERT_TRUE(writer->Append(3, PayloadFor(lsn, 100)).ok());
     if (lsn % 7 == 0) {
@@ -161,7 +161,7 @@ TEST(WalWriter, RotatesSegmentsPastSegmentBytes) {
   for (const SegmentFile& segment : *segments) {
     Result<std::string> contents = io::ReadWholeFile(io::JoinPath(options.directory, segment.name));
     ASSERT_TRUE(contents.ok());
-    EXPECT_LE(contents->size(), 1000u + kRecordHeaderSize + 100) << segment.name;
+    EXPECT_LE(contents->size(), 1100u + kRecordHeaderSize + 100) << segment.name;
   }
   std::vector<Replayed> records = ReplayAll(options.directory);
   ASSERT_EQ(records.size(), 50u);
@@ -181,7 +181,7 @@ TEST(WalWriter, TinySegmentBytesPutsOneRecordInEachSegment) {
 
 TEST(WalWriter, DeletesOnlySegmentsWhollyBelowCheckpoint) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   auto writer = OpenWriter(options, 1);
   ASSERT_NE(writer, nullptr);
   for (uint64_t lsn = 1; lsn <= 30; ++lsn) ASSERT_TRUE(writer->Append(3, PayloadFor(lsn, 100)).ok());
@@ -210,7 +210,7 @@ TEST(WalWriter, DeletesOnlySegmentsWhollyBelowCheckpoint) {
 
 TEST(WalWriter, ReopenedWriterDeletesSegmentsOfEarlierWriters) {
   testing::TemporaryDirectory temporary;
-  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1000);
+  WalOptions options = OptionsIn(temporary, /*segment_bytes=*/1100);
   {
     auto writer = OpenWriter(options, 1);
     ASSERT_NE(writer, nullptr);
@@ -319,7 +319,7 @@ TEST(WalWriter, FailedSyncIsStickyAndNeverReportedDurable) {
   EXPECT_EQ(writer->stats().syncs, 1u);
 }
 
-TEST(WalWriter, FailedWriteIsStickyAndLeavesOnlyATornTail) {
+TEST(WalWriter, FailedWriteIsCutBackAndTheWriterGoesOn) {
   testing::TemporaryDirectory temporary;
   WalOptions options = OptionsIn(temporary);
   {
@@ -332,18 +332,24 @@ TEST(WalWriter, FailedWriteIsStickyAndLeavesOnlyATornTail) {
     Status failed = writer->Sync();
     ASSERT_EQ(failed.code(), StatusCode::kNoSpace);
     EXPECT_EQ(writer->durable_lsn(), 1u);
-    EXPECT_EQ(writer->Sync().ToString(), failed.ToString());
-    EXPECT_EQ(writer->Append(1, "x").status().ToString(), failed.ToString());
+    // Not sticky: the record was given up and its LSN is reused.
+    EXPECT_TRUE(writer->error().ok());
+    EXPECT_EQ(writer->next_lsn(), 2u);
+    Result<uint64_t> lsn = writer->Append(1, PayloadFor(3, 300));
+    ASSERT_TRUE(lsn.ok());
+    EXPECT_EQ(*lsn, 2u);
+    ASSERT_TRUE(writer->Sync().ok());
+    EXPECT_EQ(writer->durable_lsn(), 2u);
   }
-  // Half of the second record reached the file: recovery keeps the first
-  // and cuts the rest.
+  // The half-written record was cut back before the next one was written.
   ReplayReport report;
   std::vector<Replayed> records = ReplayAll(options.directory, 1, &report);
-  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].payload, PayloadFor(1, 300));
-  EXPECT_EQ(report.torn_offset, kSegmentHeaderSize + kRecordHeaderSize + 300);
-  EXPECT_EQ(report.torn_bytes_cut, (kRecordHeaderSize + 300) / 2);
-  EXPECT_EQ(report.next_lsn, 2u);
+  EXPECT_EQ(records[1].lsn, 2u);
+  EXPECT_EQ(records[1].payload, PayloadFor(3, 300));
+  EXPECT_EQ(report.torn_bytes_cut, 0u);
+  EXPECT_EQ(report.next_lsn, 3u);
 }
 
 TEST(WalWriter, WithoutSyncRecordsAreStillWrittenAndReplayed) {
@@ -456,7 +462,7 @@ TEST(WalWriter, FailedTicketSyncIsStickyAndNeverReportedDurable) {
   EXPECT_EQ(writer->BeginSync().file, nullptr);
 }
 
-TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesOnlyATornTail) {
+TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesNothingBehind) {
   testing::TemporaryDirectory temporary;
   WalOptions options = OptionsIn(temporary);
   const std::string first = PayloadFor(1, 300), second = PayloadFor(2, 300);
@@ -474,7 +480,7 @@ TEST(WalWriter, FailedWriteOfAnUnownedPayloadLeavesOnlyATornTail) {
   std::vector<Replayed> records = ReplayAll(options.directory, 1, &report);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].payload, first);
-  EXPECT_EQ(report.torn_bytes_cut, (kRecordHeaderSize + 300) / 2);
+  EXPECT_EQ(report.torn_bytes_cut, 0u);
 }
 
 }  // namespace
