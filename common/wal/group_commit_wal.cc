@@ -4,6 +4,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/base/crash_point.h"
 #include "common/wal/wal_format.h"
 
 namespace backtrace::wal {
@@ -85,6 +86,7 @@ void GroupCommitWal::RunWriter() {
     }
     WrittenGroup written = Write(std::move(group));
     group.clear();
+    CRASH_POINT("wal_after_write_before_sync");
     std::lock_guard<std::mutex> lock(written_mutex_);
     written_.push_back(std::move(written));
     written_changed_.notify_one();

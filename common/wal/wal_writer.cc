@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/base/crash_point.h"
 #include "common/wal/wal_directory.h"
 #include "common/wal/wal_format.h"
 
@@ -290,6 +291,9 @@ Status WalWriter::StartSegment(uint64_t first_lsn, bool* sync_failed) {
     return file.Close();
   }();
   if (status.ok()) status = io::RenameFile(temporary, path);
+  // A rotation (not the first segment of this process) interrupted between
+  // the new segment's rename and the directory sync.
+  if (status.ok() && file_ != nullptr) CRASH_POINT("wal_during_segment_rotation");
   if (!status.ok()) {
     // The old segment stays the current one; a later rotation tries again.
     (void)io::RemoveFile(temporary);
