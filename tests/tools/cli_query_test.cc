@@ -126,26 +126,26 @@ constexpr char kQuotesTable[] =
 
 constexpr char kQuotesCsv[] =
     "ts,symbol,price,qty,trade_id,note\n"
-    "1969-12-31T23:59:59.999999999Z,,-0,9,0,\n"
-    "2024-01-02T03:04:05Z,BTC,45000.5,3,18446744073709551615,plain\n"
-    "2024-01-02T03:04:05.000000001Z,Zürich,nan,-9223372036854775808,7,back\\slash\n"
-    "2024-01-02T03:04:05.120Z,ETH,0.1,-7,1,\"comma, and \"\"quotes\"\"\"\n"
-    "2024-01-02T03:04:05.123456Z,SOL,inf,0,42,\"line\nbreak\ttab\"\n"
-    "2024-01-02T03:04:06.500Z,BTC,1e+300,1,2,bad \xff"
+    "-1,,-0,9,0,\n"
+    "1704164645000000000,BTC,45000.5,3,18446744073709551615,plain\n"
+    "1704164645000000001,Zürich,nan,-9223372036854775808,7,back\\slash\n"
+    "1704164645120000000,ETH,0.1,-7,1,\"comma, and \"\"quotes\"\"\"\n"
+    "1704164645123456000,SOL,inf,0,42,\"line\nbreak\ttab\"\n"
+    "1704164646500000000,BTC,1e+300,1,2,bad \xff"
     " byte ✓\n";
 
 constexpr char kQuotesJson[] =
-    "{\"ts\":\"1969-12-31T23:59:59.999999999Z\",\"symbol\":\"\",\"price\":-0,\"qty\":9,"
+    "{\"ts\":-1,\"symbol\":\"\",\"price\":-0,\"qty\":9,"
     "\"trade_id\":0,\"note\":\"\"}\n"
-    "{\"ts\":\"2024-01-02T03:04:05Z\",\"symbol\":\"BTC\",\"price\":45000.5,\"qty\":3,"
+    "{\"ts\":1704164645000000000,\"symbol\":\"BTC\",\"price\":45000.5,\"qty\":3,"
     "\"trade_id\":18446744073709551615,\"note\":\"plain\"}\n"
-    "{\"ts\":\"2024-01-02T03:04:05.000000001Z\",\"symbol\":\"Zürich\",\"price\":null,"
+    "{\"ts\":1704164645000000001,\"symbol\":\"Zürich\",\"price\":null,"
     "\"qty\":-9223372036854775808,\"trade_id\":7,\"note\":\"back\\\\slash\"}\n"
-    "{\"ts\":\"2024-01-02T03:04:05.120Z\",\"symbol\":\"ETH\",\"price\":0.1,\"qty\":-7,"
+    "{\"ts\":1704164645120000000,\"symbol\":\"ETH\",\"price\":0.1,\"qty\":-7,"
     "\"trade_id\":1,\"note\":\"comma, and \\\"quotes\\\"\"}\n"
-    "{\"ts\":\"2024-01-02T03:04:05.123456Z\",\"symbol\":\"SOL\",\"price\":null,\"qty\":0,"
+    "{\"ts\":1704164645123456000,\"symbol\":\"SOL\",\"price\":null,\"qty\":0,"
     "\"trade_id\":42,\"note\":\"line\\nbreak\\ttab\"}\n"
-    "{\"ts\":\"2024-01-02T03:04:06.500Z\",\"symbol\":\"BTC\",\"price\":1e+300,\"qty\":1,"
+    "{\"ts\":1704164646500000000,\"symbol\":\"BTC\",\"price\":1e+300,\"qty\":1,"
     "\"trade_id\":2,\"note\":\"bad \\ufffd byte ✓\"}\n";
 
 TEST_F(CliQueryTest, TableFormatIsAlignedWithAHeaderAndARowCount) {

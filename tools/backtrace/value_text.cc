@@ -175,9 +175,12 @@ void AppendValue(const ColumnVector& column, size_t row, TextStyle style, std::s
       return;
     }
     case ColumnType::kTimestamp:
-      if (style == TextStyle::kJson) out->push_back('"');
-      AppendTrimmedTimestamp(column.int64s()[row], out);
-      if (style == TextStyle::kJson) out->push_back('"');
+      // Machine-readable formats keep the exact integer; people get ISO 8601.
+      if (style == TextStyle::kTable) {
+        AppendTrimmedTimestamp(column.int64s()[row], out);
+      } else {
+        AppendInteger(column.int64s()[row], out);
+      }
       return;
     case ColumnType::kString: {
       std::string_view value = column.strings().at(row);

@@ -3,10 +3,11 @@
 //
 // - Numbers: integers in decimal; floats in the shortest form that reads
 //   back as the same double (std::to_chars), "nan", "inf", "-inf".
-// - Timestamps: ISO 8601 UTC, "2024-01-02T03:04:05Z", with the fraction of
-//   the second given in 3, 6 or 9 digits, the fewest that show it exactly
-//   (".120Z", ".123456Z", ".000000001Z"); none when it is zero. The text is
-//   one that `backtrace ingest` reads back to the same nanosecond.
+// - Timestamps: in tables ISO 8601 UTC, "2024-01-02T03:04:05Z", with the
+//   fraction of the second given in 3, 6 or 9 digits, the fewest that show
+//   it exactly (".120Z", ".123456Z", ".000000001Z"), none when it is zero;
+//   in CSV and JSON the integer nanoseconds since the epoch, which
+//   `backtrace ingest` reads back as well.
 // - Table cells: strings with control characters written as escapes (\n,
 //   \t, \r, \\x1f...) so that each row stays on one line.
 // - CSV fields (RFC 4180): quoted when they hold ',', '"', CR or LF (with
