@@ -17,6 +17,7 @@
 #include "common/client/query_client.h"
 #include "common/schema/table_schema.h"
 #include "tests/crash/crash_loop_producer.h"
+#include "tests/testing/orders_ingest.h"
 #include "tests/testing/stored_rows.h"
 
 namespace backtrace::testing {
@@ -45,15 +46,7 @@ struct CrashLoopTally {
 
 inline Status CreateOrdersTable(const std::string& socket_path) {
   ASSIGN_OR_RETURN(auto client, client::IngestClient::Connect({.socket_path = socket_path}));
-  TableSchema schema;
-  schema.name = "orders";
-  schema.columns = {{"ts", ColumnType::kTimestamp},
-                    {"symbol", ColumnType::kString},
-                    {"price", ColumnType::kFloat64},
-                    {"qty", ColumnType::kInt64}};
-  schema.time_column = "ts";
-  schema.sort_key = {"symbol", "ts"};
-  return client->CreateTable(schema);
+  return client->CreateTable(NumberedOrdersSchema("orders"));
 }
 
 // Reads every stored row of `orders` (the daemon must be stopped) and

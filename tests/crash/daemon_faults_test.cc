@@ -7,9 +7,6 @@
 // once.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +20,7 @@
 #include "common/fsck/fsck.h"
 #include "common/schema/table_schema.h"
 #include "tests/testing/daemon_process.h"
+#include "tests/testing/metrics_scrape.h"
 #include "tests/testing/stored_rows.h"
 #include "tests/testing/temporary_directory.h"
 
@@ -152,38 +150,8 @@ TEST_F(DaemonFaults, FullDiskUnderTheWalRefusesBatchesThenResumesByItself) {
   EXPECT_TRUE(report->clean()) << report->faults.front();
 }
 
-int FreeLoopbackPort() {
-  int descriptor = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(descriptor, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(descriptor);
-  return ntohs(address.sin_port);
-}
-
-std::string Scrape(int port) {
-  int descriptor = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  std::string response;
-  if (::connect(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    ::send(descriptor, request.data(), request.size(), MSG_NOSIGNAL);
-    char buffer[8192];
-    ssize_t got;
-    while ((got = ::recv(descriptor, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, got);
-  }
-  ::close(descriptor);
-  return response;
-}
-
 TEST_F(DaemonFaults, FailedWalSyncStopsWritesUntilRestartAndLosesNothingAcknowledged) {
-  int port = FreeLoopbackPort();
+  int port = testing::FreeLoopbackPort();
   DaemonProcess daemon(directory_.Join("data"), directory_.Join("run"),
                        "metrics_listen = \"127.0.0.1:" + std::to_string(port) + "\"\n");
   // Syncs: the first segment's header, then one per group; the sixth fails.
@@ -215,7 +183,7 @@ TEST_F(DaemonFaults, FailedWalSyncStopsWritesUntilRestartAndLosesNothingAcknowle
   std::string metrics;
   double wal_failed = 0;
   for (int poll = 0; poll < 300 && wal_failed == 0; ++poll) {
-    metrics = Scrape(port);
+    metrics = testing::ScrapeMetrics(port);
     size_t line = metrics.find("\nbacktrace_wal_failed ");
     if (line != std::string::npos) wal_failed = std::atof(metrics.c_str() + line + 22);
     if (wal_failed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -15,71 +15,21 @@
 
 #include "common/client/ingest_client.h"
 #include "tests/testing/daemon_process.h"
+#include "tests/testing/metrics_scrape.h"
 #include "tests/testing/temporary_directory.h"
 
 namespace backtrace {
 namespace {
 
-int FreeLoopbackPort() {
-  int descriptor = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(descriptor, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(descriptor);
-  return ntohs(address.sin_port);
-}
+using testing::FreeLoopbackPort;
 
-// GET /metrics; returns the body, or "" if the endpoint does not answer.
-std::string Scrape(int port) {
-  int descriptor = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(descriptor, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    ::close(descriptor);
-    return "";
-  }
-  std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  ::send(descriptor, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buffer[8192];
-  ssize_t got;
-  while ((got = ::recv(descriptor, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, got);
-  ::close(descriptor);
-  size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
-
-// Sample lines "name{labels} value" → value.
+std::string Scrape(int port) { return testing::ScrapeMetrics(port); }
 std::map<std::string, double> Parse(const std::string& text) {
-  std::map<std::string, double> samples;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    size_t space = line.rfind(' ');
-    if (space == std::string::npos) continue;
-    samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return samples;
+  return testing::ParseMetrics(text);
 }
-
-// Scrapes until `ready` holds for the samples (the daemon publishes every
-// 200 ms) or 20 s pass.
 template <typename Predicate>
 std::map<std::string, double> ScrapeUntil(int port, Predicate ready) {
-  std::map<std::string, double> samples;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    samples = Parse(Scrape(port));
-    if (ready(samples)) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return samples;
+  return testing::ScrapeMetricsUntil(port, ready);
 }
 
 TEST(DaemonMetrics, ScrapedValuesFollowIngestionRejectionsAndCompaction) {
